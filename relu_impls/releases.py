@@ -1,0 +1,62 @@
+"""What each library and release needs before its first import.
+
+Facts measured on Python 3.8-3.13 (see README): Theano crashes on
+``numpy.distutils.__config__.blas_opt_info`` unless BLAS link flags are given,
+and the same holds for Theano-PyMC and Aesara 2.8 (and Aesara 2.9 on 3.12+).
+ReLU needs no BLAS, so an empty flag costs nothing.
+"""
+
+import sys
+
+# distribution name (as pip knows it) -> (import name, flags environment variable)
+LIBRARIES = {
+    "theano": ("theano", "THEANO_FLAGS"),
+    "theano-pymc": ("theano", "THEANO_FLAGS"),
+    "aesara": ("aesara", "AESARA_FLAGS"),
+    "pytensor": ("pytensor", "PYTENSOR_FLAGS"),
+}
+
+# What to pip install when nothing is: the current release line.
+SUGGESTED_INSTALL = "pip install pytensor  (or theano==1.0.5 numpy==1.23.5 scipy==1.11.4)"
+
+
+def version_tuple(version):
+    parts = []
+    for piece in version.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+        if digits != piece:
+            break
+    return tuple(parts)
+
+
+def required_flags(library, version, python=sys.version_info[:2]):
+    """Flags (name -> value) the release needs; names use the library's own spelling."""
+    v = version_tuple(version)
+    if library == "theano":
+        return {"blas.ldflags": ""}
+    if library == "theano-pymc":
+        return {"blas__ldflags": ""}
+    if library == "aesara" and (v < (2, 9) or python >= (3, 12)):
+        return {"blas__ldflags": ""}
+    return {}
+
+
+# Library-specific failures and the fix known for them (matched in the error text).
+KNOWN_FIXES = [
+    ("blas_opt_info", "set the BLAS flag, e.g. THEANO_FLAGS=blas.ldflags= (relu_impls does so unless you set it)"),
+    ("attribute 'bool'", "this Theano needs numpy < 1.24: pip install numpy==1.23.5 scipy==1.11.4"),
+    ("MutableMapping", "Theano < 1.0.5 needs Python < 3.10"),
+    ("gcd", "Theano 1.0.0-1.0.4 needs Python < 3.9"),
+    ("_ARRAY_API", "this release was built against numpy 1.x: pin numpy < 2"),
+    ("numpy.core.multiarray failed to import", "this release was built against numpy 1.x: pin numpy < 2"),
+]
+
+
+def known_fix(message):
+    for needle, fix in KNOWN_FIXES:
+        if needle in message:
+            return fix
+    return None

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Pythons and environments for the release matrix in asv.conf.json.
+
+Finding interpreters: a `pythonX.Y` on PATH is used when it runs (pyenv's shims
+run only for versions `pyenv global`/PYENV_VERSION lists); otherwise the newest
+`$(pyenv root)/versions/X.Y.*/bin/pythonX.Y`. `link_pythons` puts the ones found
+into .pythons/bin, which asv needs on PATH (it looks for `pythonX.Y` there only).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from relu_impls.releases import LIBRARIES  # noqa: E402  (imports no backend)
+
+PYTHONS_BIN = ROOT / ".pythons" / "bin"
+VENVS = ROOT / ".venvs"
+TEST_EXTRAS = ["pytest"]
+
+
+def load_asv_conf(path=ROOT / "asv.conf.json"):
+    """asv.conf.json as a dict (asv allows // comments, json does not)."""
+    lines = [line for line in Path(path).read_text().splitlines() if not line.lstrip().startswith("//")]
+    return json.loads("\n".join(lines))
+
+
+def releases(conf=None):
+    """{release name: include entry}, e.g. 'theano-1.0.5' -> {'python': '3.11', 'req': {...}}."""
+    conf = conf or load_asv_conf()
+    found = {}
+    for entry in conf["include"]:
+        libs = [name for name in entry["req"] if name in LIBRARIES]
+        if len(libs) != 1:
+            raise ValueError(f"asv.conf.json include entry must name exactly one library: {entry}")
+        found[f"{libs[0]}-{entry['req'][libs[0]]}"] = entry
+    return found
+
+
+def requirements(entry):
+    """pip requirement lines for an include entry, numpy first (old numpy needs its scipy)."""
+    return [f"{name}=={version}" if version else name for name, version in entry["req"].items()]
+
+
+def _runs(executable):
+    try:
+        return subprocess.run([executable, "-c", "pass"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def find_python(version):
+    """Path of a working pythonX.Y, or None."""
+    name = f"python{version}"
+    on_path = shutil.which(name)
+    if on_path and _runs(on_path):
+        return on_path
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    candidates = sorted(
+        Path(root, "versions").glob(f"{version}.*/bin/{name}"),
+        key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)],
+    )
+    for candidate in reversed(candidates):
+        if _runs(str(candidate)):
+            return str(candidate)
+    return None
+
+
+def link_pythons(versions):
+    """Symlink each found pythonX.Y into .pythons/bin; return {version: path or None}."""
+    PYTHONS_BIN.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for version in sorted(set(versions)):
+        path = find_python(version)
+        found[version] = path
+        link = PYTHONS_BIN / f"python{version}"
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        if path:
+            link.symlink_to(path)
+    return found
+
+
+def make_venv(name, entry, dest=None, extras=TEST_EXTRAS):
+    """A virtualenv for one release with relu_impls installed editable; reused while its pins hold."""
+    dest = Path(dest or VENVS / name)
+    python = find_python(entry["python"])
+    if python is None:
+        raise SystemExit(f"{name}: Python {entry['python']} not found (on PATH or under `pyenv root`)")
+    reqs = requirements(entry) + list(extras)
+    stamp = hashlib.sha256(json.dumps([python, reqs]).encode()).hexdigest()
+    marker = dest / ".relu-bench-stamp"
+    if marker.exists() and marker.read_text() == stamp:
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    subprocess.run([python, "-m", "venv", str(dest)], check=True)
+    pip = [str(dest / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run(pip + reqs, check=True)
+    subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
+    marker.write_text(stamp)
+    return dest
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="releases in asv.conf.json, with the Python each needs and where it was found")
+    req = sub.add_parser("requirements", help="print one release's pinned requirements, one per line")
+    req.add_argument("release")
+    venv = sub.add_parser("venv", help="create .venvs/RELEASE with the release, pytest and relu_impls (editable)")
+    venv.add_argument("release", nargs="+")
+    args = parser.parse_args(argv)
+
+    table = releases()
+    named = getattr(args, "release", [])
+    for name in [named] if isinstance(named, str) else named:
+        if name not in table:
+            parser.error(f"unknown release {name!r}; asv.conf.json lists: {', '.join(table)}")
+    if args.command == "list":
+        found = link_pythons(entry["python"] for entry in table.values())
+        for name, entry in table.items():
+            where = found[entry["python"]] or "MISSING: install it with pyenv"
+            print(f"{name:22} python{entry['python']:5} {where}")
+    elif args.command == "requirements":
+        print("\n".join(requirements(table[args.release])))
+    else:
+        for name in args.release:
+            print(make_venv(name, table[name]))
+
+
+if __name__ == "__main__":
+    main()
