@@ -59,8 +59,7 @@ def choose_library(requested=None):
         raise BackendNotFound(f"no Theano-family library is installed; install one, e.g. {SUGGESTED_INSTALL}")
     if len(installed) > 1:
         raise BackendNotFound(
-            f"several libraries are installed ({', '.join(installed)}); "
-            f"say which with {BACKEND_VARIABLE}=<name>"
+            f"several libraries are installed ({', '.join(installed)}); say which with {BACKEND_VARIABLE}=<name>"
         )
     return next(iter(installed.items()))
 
@@ -107,7 +106,7 @@ def prepare_flags(library, version, environ=os.environ):
     wanted = dict(required_flags(library, version))
     compiledir = None
     if not user_keys & {"base_compiledir", "compiledir"}:
-        py = "%d.%d" % sys.version_info[:2]
+        py = "{}.{}".format(*sys.version_info[:2])
         compiledir = cache_root() / f"{library}-{version}-py{py}"
         wanted["base_compiledir"] = str(compiledir)
     added = [f"{k}={v}" for k, v in wanted.items() if _flag_key(k) not in user_keys]
@@ -171,7 +170,7 @@ class Backend:
         self.compiledir = compiledir
         self.tensor = importlib.import_module(f"{module.__name__}.tensor")
         self.grad = getattr(module, "grad", None) or self.tensor.grad
-        self._compile = getattr(module, "function")
+        self._compile = module.function
 
     def __repr__(self):
         return f"<Backend {self.label}>"

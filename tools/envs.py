@@ -10,7 +10,6 @@ into .pythons/bin, which asv needs on PATH (it looks for `pythonX.Y` there only)
 import argparse
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
