@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Set up the test environments and run every test: `python3 tools/run_tests.py`.
+
+- tests/backend runs once inside each backend environment (.venvs/RELEASE),
+  for the releases in TEST_RELEASES (or those named in RELU_TEST_RELEASES);
+- tests/suite runs in the tools environment (.venvs/tools), with the backend
+  environments' paths in RELU_TEST_VENVS for tests that run asv on them.
+Extra arguments go to every pytest call (e.g. `-x`, `-k name`).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from envs import ROOT, VENVS, find_python, make_venv, releases  # noqa: E402
+
+# Theano's last release and the newest PyTensor for Python 3.11.
+TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7"]
+TOOLS_PYTHON = "3.11"
+
+
+def tools_venv():
+    dest = VENVS / "tools"
+    req = ROOT / "requirements" / "tools.txt"
+    marker = dest / ".relu-bench-stamp"
+    if marker.exists() and marker.read_text() == req.read_text():
+        return dest
+    python = find_python(TOOLS_PYTHON)
+    if python is None:
+        raise SystemExit(f"Python {TOOLS_PYTHON} not found (on PATH or under `pyenv root`)")
+    subprocess.run([python, "-m", "venv", "--clear", str(dest)], check=True)
+    pip = [str(dest / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run(pip + ["-r", str(req)], check=True)
+    subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
+    marker.write_text(req.read_text())
+    return dest
+
+
+def main(pytest_args):
+    table = releases()
+    wanted = os.environ.get("RELU_TEST_RELEASES", ",".join(TEST_RELEASES)).split(",")
+    unknown = [name for name in wanted if name not in table]
+    if unknown:
+        raise SystemExit(f"unknown release(s) {unknown}; asv.conf.json lists: {', '.join(table)}")
+    backend_venvs = [make_venv(name, table[name]) for name in wanted]
+    tools = tools_venv()
+
+    failed = []
+    for venv in backend_venvs:
+        print(f"\n=== tests/backend in {venv.name}", flush=True)
+        cmd = [str(venv / "bin" / "python"), "-m", "pytest", "tests/backend", *pytest_args]
+        if subprocess.run(cmd, cwd=ROOT).returncode:
+            failed.append(venv.name)
+    print("\n=== tests/suite in tools", flush=True)
+    env = dict(os.environ, RELU_TEST_VENVS=os.pathsep.join(map(str, backend_venvs)))
+    cmd = [str(tools / "bin" / "python"), "-m", "pytest", "tests/suite", *pytest_args]
+    if subprocess.run(cmd, cwd=ROOT, env=env).returncode:
+        failed.append("tools")
+    if failed:
+        print(f"\nFAILED in: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
