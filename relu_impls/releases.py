@@ -32,9 +32,10 @@ def version_tuple(version):
     return tuple(parts)
 
 
-def required_flags(library, version, python=sys.version_info[:2]):
+def required_flags(library, version, python=None):
     """Flags (name -> value) the release needs; names use the library's own spelling."""
     v = version_tuple(version)
+    python = tuple(python or sys.version_info[:2])
     if library == "theano":
         return {"blas.ldflags": ""}
     if library == "theano-pymc":
