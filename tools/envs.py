@@ -90,14 +90,18 @@ def link_pythons(versions):
     return found
 
 
-def make_venv(name, entry, dest=None, extras=TEST_EXTRAS):
-    """A virtualenv for one release with relu_impls installed editable; reused while its pins hold."""
-    dest = Path(dest or VENVS / name)
-    python = find_python(entry["python"])
+def build_venv(dest, python_version, install_args):
+    """A virtualenv at `dest` with `pip install install_args` and relu_impls (editable).
+
+    Reused as long as the interpreter and the install arguments (and the contents
+    of requirement files they name) are unchanged.
+    """
+    dest = Path(dest)
+    python = find_python(python_version)
     if python is None:
-        raise SystemExit(f"{name}: Python {entry['python']} not found (on PATH or under `pyenv root`)")
-    reqs = requirements(entry) + list(extras)
-    stamp = hashlib.sha256(json.dumps([python, reqs]).encode()).hexdigest()
+        raise SystemExit(f"{dest.name}: Python {python_version} not found (on PATH or under `pyenv root`)")
+    files = [Path(arg).read_text() for arg in install_args if Path(arg).is_file()]
+    stamp = hashlib.sha256(json.dumps([python, install_args, files]).encode()).hexdigest()
     marker = dest / ".relu-bench-stamp"
     if marker.exists() and marker.read_text() == stamp:
         return dest
@@ -105,10 +109,15 @@ def make_venv(name, entry, dest=None, extras=TEST_EXTRAS):
         shutil.rmtree(dest)
     subprocess.run([python, "-m", "venv", str(dest)], check=True)
     pip = [str(dest / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run(pip + reqs, check=True)
+    subprocess.run(pip + list(install_args), check=True)
     subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
     marker.write_text(stamp)
     return dest
+
+
+def make_venv(name, entry, extras=TEST_EXTRAS):
+    """.venvs/NAME for one release of asv.conf.json, with `extras` (pytest) beside it."""
+    return build_venv(VENVS / name, entry["python"], requirements(entry) + list(extras))
 
 
 def main(argv=None):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from envs import ROOT, VENVS, find_python, make_venv, releases  # noqa: E402
+from envs import ROOT, VENVS, build_venv, make_venv, releases  # noqa: E402
 
 # Theano's last release and the newest PyTensor for Python 3.11.
 TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7"]
@@ -22,20 +22,7 @@ TOOLS_PYTHON = "3.11"
 
 
 def tools_venv():
-    dest = VENVS / "tools"
-    req = ROOT / "requirements" / "tools.txt"
-    marker = dest / ".relu-bench-stamp"
-    if marker.exists() and marker.read_text() == req.read_text():
-        return dest
-    python = find_python(TOOLS_PYTHON)
-    if python is None:
-        raise SystemExit(f"Python {TOOLS_PYTHON} not found (on PATH or under `pyenv root`)")
-    subprocess.run([python, "-m", "venv", "--clear", str(dest)], check=True)
-    pip = [str(dest / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run(pip + ["-r", str(req)], check=True)
-    subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
-    marker.write_text(req.read_text())
-    return dest
+    return build_venv(VENVS / "tools", TOOLS_PYTHON, ["-r", str(ROOT / "requirements" / "tools.txt")])
 
 
 def main(pytest_args):
