@@ -22,7 +22,7 @@ from relu_impls.releases import LIBRARIES  # noqa: E402  (imports no backend)
 
 PYTHONS_BIN = ROOT / ".pythons" / "bin"
 VENVS = ROOT / ".venvs"
-TEST_EXTRAS = ["pytest"]
+TEST_EXTRAS = ["pytest", "asv_runner==0.3.2"]
 
 
 def load_asv_conf(path=ROOT / "asv.conf.json"):

@@ -1,0 +1,142 @@
+"""What every benchmark module shares: parameters, asv settings, input data, compilation.
+
+The library is imported here, at module import, on purpose: asv forks each
+benchmark process from a server that has imported this module, so the import
+cost (seconds for Theano) is paid once per run instead of once per parameter set.
+A library that fails to import is reported by every benchmark's setup, not at
+discovery (the suite must import under any version, as numpy's does).
+"""
+
+import numpy as np
+
+try:
+    from relu_impls import FLOORS, VARIANTS, load_backend
+except ImportError as exc:  # an old commit of the project, without relu_impls
+    FLOORS = VARIANTS = load_backend = None
+    _IMPORT_ERROR = exc
+else:
+    _IMPORT_ERROR = None
+
+# Parameters, fixed here rather than read from relu_impls or the library, so that
+# names never change with what is installed. Benchmark histories key on these strings.
+VARIANT_NAMES = [
+    "switch_lt",
+    "switch_gt",
+    "max_x0",
+    "max_0x",
+    "mul_gt",
+    "mul_gt_lt",
+    "half_abs",
+    "nnet_relu",
+    "relu_op",
+]
+# Call overhead; the seed's size; memory-bound (128 MB in float64).
+SHAPES = ["100x100", "1000x1000", "4000x4000"]
+DTYPES = ["float32", "float64"]
+# Linkers compared where the library has several (Theano has only C; "py" is the reference, not a subject).
+LINKERS = ["c", "numba", "jax"]
+# Random signs with exact zeros of both signs; all positive; the random signs sorted (branch-predictable).
+DATA = ["signs", "positive", "sorted"]
+FUNCTIONS = ["forward", "gradient"]
+# The one point the narrower grids (data, linkers, compile, memory...) use.
+SHAPE, DTYPE, LINKER, KIND = "1000x1000", "float64", "c", "signs"
+
+
+class Timing:
+    """asv settings of every in-process time_ benchmark, in one place to tune.
+
+    A sample lasts at least `sample_time` (asv picks `number`); each round takes
+    3 to 10 samples, stopping after 0.5 s; 2 rounds in separate processes,
+    interleaved by asv across benchmarks, so slow drift shows as spread.
+    Measured: about 0.85 s per parameter point and round on a 2-core machine.
+    """
+
+    rounds = 2
+    repeat = (3, 10, 0.5)
+    number = 0
+    sample_time = 0.01
+    warmup_time = 0.1
+    min_run_count = 2
+    timeout = 180
+
+
+class RawTiming:
+    """asv settings of the timeraw_ benchmarks: one fresh process per sample, timed once.
+
+    A sample costs 3-6 s (start, import, warm-up, compile), so 2 samples, 1 round.
+    """
+
+    rounds = 1
+    repeat = (2, 2, 60.0)
+    number = 1
+    warmup_time = 0
+    timeout = 600
+
+
+class Deterministic:
+    """asv settings of track_ and peakmem_ benchmarks: one measurement each."""
+
+    rounds = 1
+    repeat = 1
+    timeout = 300
+
+
+def backend():
+    """The installed library, or NotImplementedError/its import error."""
+    if _IMPORT_ERROR is not None:
+        raise NotImplementedError(f"this commit has no usable relu_impls: {_IMPORT_ERROR}")
+    return load_backend()
+
+
+def warm_up():
+    """Load the library's per-process compiled helpers (Theano 1.0.x recompiles one unversioned
+    module in every process, >1 s): an int64 function, unrelated to any benchmark's graph."""
+    b = backend()
+    w = b.tensor.lvector("w")
+    b.function([w], w + 1, linker="c")
+
+
+# In asv's fork server (see the module docstring), so every benchmark process starts warm.
+try:
+    warm_up()
+except Exception:  # reported again, with its message, by each setup
+    pass
+
+
+def side(shape):
+    rows, cols = (int(n) for n in shape.split("x"))
+    return rows, cols
+
+
+def make_data(kind, shape, dtype):
+    """The input array, seeded: the same numbers in every run, release and process."""
+    size = side(shape)
+    rng = np.random.default_rng(0)
+    # Drawn in the dtype: no temporary copy to inflate the memory benchmark's peak.
+    if kind == "positive":
+        return rng.random(size, dtype=dtype)
+    z = rng.standard_normal(size, dtype=dtype)
+    z.flat[::17] = 0.0
+    z.flat[5::17] = -0.0
+    if kind == "sorted":
+        z = np.sort(z, axis=None).reshape(size)
+    elif kind != "signs":
+        raise ValueError(f"unknown data kind {kind!r}; known: {', '.join(DATA)}")
+    return z
+
+
+def graph(name, dtype, function):
+    """(backend, input variable, output variable) for a variant or floor, forward or gradient of sum."""
+    b = backend()
+    x = b.matrix(dtype)
+    fn = VARIANTS[name] if name in VARIANTS else FLOORS[name]
+    y = fn(x)
+    return b, x, (b.grad(y.sum(), x) if function == "gradient" else y)
+
+
+def compile_function(name, dtype=DTYPE, function="forward", linker=LINKER):
+    """The compiled function; unsupported variant or linker raises NotImplementedError (a skip)."""
+    b = backend()
+    mode = b.mode(linker)  # raises ModeUnavailable before any graph is built
+    b, x, out = graph(name, dtype, function)
+    return b.module.function([x], out, mode=mode)

@@ -1,0 +1,90 @@
+"""The dedicated ReLU op (relu_impls.op): one elementwise loop per pass, and really our op, on every linker.
+
+A loop is an Elemwise node of the compiled graph; a fused Composite is one Elemwise, so it counts once.
+"""
+
+import importlib
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+from relu_impls import op
+
+DTYPES = ["float32", "float64"]
+
+
+def loops(backend, fn):
+    """The Elemwise nodes of compiled function `fn`."""
+    elemwise = importlib.import_module(f"{backend.module.__name__}.tensor.elemwise").Elemwise
+    return [node for node in fn.maker.fgraph.toposort() if isinstance(node.op, elemwise)]
+
+
+def scalar_op_types(node):
+    """Types of the scalar ops one Elemwise node runs (those inside a Composite, if fused)."""
+    scalar_op = node.op.scalar_op
+    inner = getattr(scalar_op, "fgraph", None)
+    ops = [scalar_op] if inner is None else [apply.op for apply in inner.toposort()]
+    return {type(each) for each in ops}
+
+
+def compile_quietly(backend, inputs, outputs, linker):
+    """Compile, failing on a fall-back to Python (object mode) in Numba."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn = backend.function(inputs, outputs, linker=linker)
+    fallbacks = [str(w.message) for w in caught if "object mode" in str(w.message)]
+    assert not fallbacks, fallbacks
+    return fn
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_is_one_loop_of_relu(backend, linker, dtype):
+    x = backend.matrix(dtype)
+    fn = compile_quietly(backend, [x], op.relu(x), linker)
+    (node,) = loops(backend, fn)
+    assert scalar_op_types(node) == {op.Relu}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gradient_is_one_loop_of_relu_grad(backend, linker, dtype, signed_data):
+    x = backend.matrix(dtype)
+    fn = compile_quietly(backend, [x], backend.grad(op.relu(x).sum(), x), linker)
+    (node,) = loops(backend, fn)
+    # Not the forward again, nor comparisons: the one gradient op.
+    assert scalar_op_types(node) == {op.ReluGrad}
+    z = signed_data(dtype)
+    np.testing.assert_array_equal(np.asarray(fn(z)), (z > 0).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fuses_with_its_neighbours(backend, linker, dtype, signed_data):
+    x = backend.matrix(dtype)
+    y = op.relu(x * 2 + 1)
+    fn = compile_quietly(backend, [x], y, linker)
+    nodes = loops(backend, fn)
+    assert any(op.Relu in scalar_op_types(node) for node in nodes)
+    if linker != "jax":  # XLA fuses by itself; some releases' JAX mode skips the fusion rewrite
+        assert len(nodes) == 1
+    z = signed_data(dtype)
+    expected = np.maximum(z * np.asarray(2, dtype) + np.asarray(1, dtype), 0)
+    np.testing.assert_allclose(np.asarray(fn(z)), expected, rtol=1e-6)
+
+
+def test_second_derivative_is_zero(backend, linker, signed_data):
+    x = backend.matrix("float64")
+    first = backend.grad(op.relu(x).sum(), x)
+    fn = compile_quietly(backend, [x], backend.grad((first * x).sum(), x), linker)
+    z = signed_data("float64")
+    # d/dx sum(step(x) * x) = step(x): the x-derivative of the step is 0, the gz-part is linear.
+    np.testing.assert_array_equal(np.asarray(fn(z)), (z > 0).astype("float64"))
+
+
+def test_op_pickles_by_reference(backend):
+    # Theano-family compile caches pickle their keys, which hold the op.
+    x = backend.matrix()
+    relu_node = op.relu(x).owner
+    grad_node = backend.grad(op.relu(x).sum(), x).owner
+    assert pickle.loads(pickle.dumps(relu_node.op)) == relu_node.op
+    assert type(pickle.loads(pickle.dumps(grad_node.op.scalar_op))) is op.ReluGrad

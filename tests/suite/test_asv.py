@@ -1,0 +1,187 @@
+"""The asv suite: its config covers the release matrix, `asv check` passes, and a quick run in each
+backend environment (RELU_TEST_VENVS) gives every benchmark a number or an explicit skip, none a failure."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from bench import PR_BENCH, selected, tally  # noqa: E402
+from envs import LIBRARIES, PYTHONS_BIN, link_pythons, load_asv_conf, releases  # noqa: E402
+
+ASV = [sys.executable, "-m", "asv"]
+# The releases the project promises to track (README); the newest PyTensor must run on the newest Python it supports.
+PROMISED = [
+    "theano-0.8.2",
+    "theano-0.9.0",
+    "theano-1.0.4",
+    "theano-1.0.5",
+    "theano-pymc-1.1.2",
+    "aesara-2.9.4",
+    "pytensor-2.18.6",
+    "pytensor-3.0.7",
+]
+NEWEST_PYTHON = "3.13"
+BENCHMARKS = [
+    "compilation.Compile.timeraw_compile",
+    "data.InputData.time_forward",
+    "data.InputData.time_gradient",
+    "floors.Floors.time_floor",
+    "graph.Graph.track_loops",
+    "graph.Graph.track_nodes",
+    "linkers.Linkers.time_forward",
+    "linkers.Linkers.time_gradient",
+    "memory.Memory.peakmem_gradient",
+    "relu.Forward.time_forward",
+    "relu.Gradient.time_gradient",
+]
+# A few minutes per environment: every benchmark, every variant where it is cheap, one variant where
+# each point costs seconds (compile: a fresh process per sample; memory: 128 MB arrays; linkers: JIT).
+QUICK_BENCH = [
+    r"^relu\.\w+\.time_\w+\('\w+', '100x100', 'float64'\)$",
+    r"^floors\.Floors\.time_floor\('\w+', '100x100', 'float64'\)$",
+    r"^graph\.",
+    r"^data\.InputData\.time_\w+\('max_x0', ",
+    r"^linkers\.Linkers\.time_\w+\('max_x0', ",
+    r"^memory\.Memory\.peakmem_gradient\('max_x0'\)$",
+    r"^compilation\.Compile\.timeraw_compile\('max_x0', ",
+]
+
+
+def backend_venvs():
+    paths = [Path(p) for p in os.environ.get("RELU_TEST_VENVS", "").split(os.pathsep) if p]
+    return paths or [pytest.param(None, marks=pytest.mark.skip(reason="RELU_TEST_VENVS names no backend venv"))]
+
+
+def test_conf_covers_every_promised_release():
+    table = releases()
+    missing = [name for name in PROMISED if name not in table]
+    assert not missing, f"asv.conf.json lacks {missing}"
+    pytensors = {name: entry for name, entry in table.items() if name.startswith("pytensor-")}
+    newest = max(pytensors, key=lambda name: [int(n) for n in name.split("-")[1].split(".")])
+    assert pytensors[newest]["python"] == NEWEST_PYTHON, f"{newest} should run on Python {NEWEST_PYTHON}"
+    assert table["pytensor-3.0.7"]["python"] == "3.11"
+    for name, entry in table.items():
+        reqs = list(entry["req"])
+        # asv installs each in its own pip call, in this order; an unpinned scipy follows the newest numpy.
+        assert reqs[:2] == ["numpy", "scipy"] and all(entry["req"].values()), f"{name}: pin numpy, then scipy"
+
+
+def test_asv_makes_one_environment_per_release_and_no_other(monkeypatch):
+    from asv import environment
+    from asv.config import Config
+
+    table = releases()
+    found = link_pythons(entry["python"] for entry in table.values())
+    table = {name: entry for name, entry in table.items() if found[entry["python"]]}  # asv drops the others
+    monkeypatch.setenv("PATH", f"{PYTHONS_BIN}{os.pathsep}{os.environ['PATH']}")  # asv finds pythonX.Y on PATH
+    envs = list(environment.get_environments(Config.load(str(ROOT / "asv.conf.json")), None, verbose=False))
+    made = sorted(f"{e.python} {sorted(e.requirements.items())}" for e in envs)
+    wanted = sorted(f"{entry['python']} {sorted(entry['req'].items())}" for entry in table.values())
+    assert made == wanted
+    for e in envs:
+        assert sum(name in LIBRARIES for name in e.requirements) == 1, e.name
+
+
+def scratch_conf(tmp_path):
+    """asv.conf.json with results, HTML and environments in tmp_path, so tests leave .asv alone."""
+    conf = load_asv_conf()
+    conf.update(
+        repo=str(ROOT),
+        benchmark_dir=str(ROOT / conf["benchmark_dir"]),
+        results_dir=str(tmp_path / "results"),
+        html_dir=str(tmp_path / "html"),
+        env_dir=str(tmp_path / "env"),
+    )
+    path = tmp_path / "asv.conf.json"
+    path.write_text(json.dumps(conf))
+    return path
+
+
+def python_of(venv):
+    python = venv / "bin" / "python"
+    probe = subprocess.run([str(python), "-c", "import asv_runner, relu_impls"], capture_output=True, text=True)
+    assert probe.returncode == 0, (
+        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; tools/envs.py TEST_EXTRAS "
+        f"should install asv_runner): {probe.stderr.strip().splitlines()[-1:]}"
+    )
+    return python
+
+
+@pytest.mark.parametrize("venv", backend_venvs())
+def test_asv_check_passes(venv, tmp_path):
+    conf = scratch_conf(tmp_path)
+    run = subprocess.run(
+        [*ASV, "check", "--config", str(conf), "-E", f"existing:{python_of(venv)}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module", params=backend_venvs())
+def quick_run(request, tmp_path_factory):
+    """Results of a --quick run of QUICK_BENCH in one backend venv: (benchmarks.json, result file, log)."""
+    venv = request.param
+    tmp_path = tmp_path_factory.mktemp(venv.name)
+    conf = scratch_conf(tmp_path)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    cmd = [*ASV, "run", "--config", str(conf), "-E", f"existing:{python_of(venv)}", "--quick", "--show-stderr"]
+    cmd += ["--set-commit-hash", commit.stdout.strip(), "--machine", "relu-bench-test"]
+    for regex in QUICK_BENCH:
+        cmd += ["--bench", regex]
+    subprocess.run([*ASV, "machine", "--yes", "--machine", "relu-bench-test"], cwd=ROOT, check=True)
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    log = run.stdout + run.stderr
+    results = list((tmp_path / "results" / "relu-bench-test").glob(f"{commit.stdout.strip()[:8]}-*.json"))
+    assert len(results) == 1, f"expected one result file, got {results}\n{log[-4000:]}"
+    benchmarks = json.loads((tmp_path / "results" / "benchmarks.json").read_text())
+    return benchmarks, results[0], log
+
+
+def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
+    benchmarks, result, log = quick_run
+    chosen = selected(benchmarks, QUICK_BENCH)
+    assert sorted(chosen) == BENCHMARKS
+    numbers, skipped, failed = tally(result, chosen, benchmarks)
+    assert not failed, f"failed: {failed}\n{log[-6000:]}"
+    data = json.loads(result.read_text())
+    column = data["result_columns"].index("result")
+    for name, idx in chosen.items():
+        values = data["results"][name][column]
+        measured = [values[i] for i in idx if isinstance(values[i], (int, float)) and values[i] == values[i]]
+        assert measured, f"{name}: every selected point was skipped\n{log[-6000:]}"
+
+
+def test_graph_counts_are_whole_numbers(quick_run):
+    _, result, _ = quick_run
+    data = json.loads(result.read_text())
+    column = data["result_columns"].index("result")
+    for name in ("graph.Graph.track_nodes", "graph.Graph.track_loops"):
+        counts = [v for v in data["results"][name][column] if v == v]  # NaN: variant unavailable
+        assert counts and all(v == int(v) and v >= 1 for v in counts), (name, counts)
+
+
+def test_pr_set_is_each_variant_at_the_seed_point_plus_graph_counts(quick_run):
+    benchmarks, _, _ = quick_run
+    chosen = selected(benchmarks, PR_BENCH)
+    assert sorted(chosen) == [
+        "graph.Graph.track_loops",
+        "graph.Graph.track_nodes",
+        "relu.Forward.time_forward",
+        "relu.Gradient.time_gradient",
+    ]
+    params = benchmarks["relu.Forward.time_forward"]["params"]
+    for name in ("relu.Forward.time_forward", "relu.Gradient.time_gradient"):
+        points = [p for i, p in enumerate(product(*params)) if i in chosen[name]]
+        assert len(points) == len(params[0])
+        assert all(p[1:] == ("'1000x1000'", "'float64'") for p in points)
+    assert all(re.search(r"^graph\.", name) or name.startswith("relu.") for name in chosen)

@@ -1,0 +1,214 @@
+"""The published history in a real browser: asv's HTML, built from results of two environments that
+tools/results.py merged, stored on a branch and restored, shows a benchmark's graph with points for
+both environments and both commits. Debian's Chromium, driven by Playwright; screenshot in artifacts/.
+
+asv's pages load jQuery, Flot & co. from CDNs, which this machine cannot reach: the browser gets the
+same libraries from Debian packages instead (OFFLINE_LIBRARIES), and the pages' integrity attributes
+are dropped in flight (Debian minifies its own copies)."""
+
+import functools
+import http.server
+import json
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare import asv_env, environment_names  # noqa: E402
+from envs import link_pythons, load_asv_conf, releases  # noqa: E402
+from test_compare import ENV_DIR, copy_project, edit, git  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# CDN file name -> Debian file (apt-get install libghc-js-jquery-data libghc-js-flot-data node-blueimp-md5
+# libjs-jquery-stupidtable libjs-bootstrap); the same versions as asv 0.6.6 asks for, bootstrap 3.4 for 3.1.
+OFFLINE_LIBRARIES = {
+    "jquery-3.3.1.min.js": "/usr/share/haskell-js-jquery/jquery-3.3.1.min.js",
+    "stupidtable.min.js": "/usr/share/javascript/jquery-stupidtable/stupidtable.min.js",
+    "md5.min.js": "/usr/share/javascript/blueimp-md5/md5.min.js",
+    "bootstrap.min.js": "/usr/share/javascript/bootstrap/js/bootstrap.min.js",
+    "bootstrap.min.css": "/usr/share/javascript/bootstrap/css/bootstrap.min.css",
+    **{
+        f"jquery.flot{part}.min.js": f"/usr/share/haskell-js-flot/jquery.flot{part}.min.js"
+        for part in ("", ".time", ".selection", ".categories")
+    },
+}
+# Bar charts only (not in Debian): an empty script stands in.
+EMPTY_LIBRARIES = {"jquery.flot.orderBars.js"}
+ENVS = ["theano-1.0.5", "pytensor-3.0.7"]
+BENCHMARK = "relu.Forward.time_forward"
+BENCH = r"^relu\.Forward\.time_forward\('max_x0', '100x100', 'float64'\)$"
+SCREENSHOT = ROOT / "artifacts" / "asv-graph.png"
+ASV = [sys.executable, "-m", "asv"]
+
+
+def scratch_conf(repo, tmp_path, results_dir):
+    conf = load_asv_conf(repo / "asv.conf.json")
+    conf.update(
+        repo=str(repo),
+        benchmark_dir=str(repo / conf["benchmark_dir"]),
+        env_dir=str(ENV_DIR),
+        results_dir=str(results_dir),
+        html_dir=str(tmp_path / "html"),
+    )
+    path = results_dir.parent / f"{results_dir.name}.conf.json"
+    path.write_text(json.dumps(conf))
+    return path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """asv's HTML for two commits x two environments, the way publish.yml makes it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (Playwright cannot download a browser here)")
+    pythons = link_pythons(releases()[name]["python"] for name in ENVS)
+    if not all(pythons.values()):
+        pytest.skip(f"Python missing for {ENVS}: {pythons}")
+    tmp_path = tmp_path_factory.mktemp("history")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    copy_project(repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    edit(
+        repo,
+        "relu_impls/variants.py",
+        "def max_x0(x):\n    return _t().maximum(x, 0)\n",
+        "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
+    )
+    git(repo, "commit", "-qam", "second: max_x0 slower")
+    hashes = tmp_path / "commits.txt"
+    hashes.write_text(git(repo, "rev-list", "main") + "\n")
+
+    # One shard per environment, as publish.yml's matrix jobs make them.
+    env = asv_env()
+    shards = []
+    for release in ENVS:
+        shard = tmp_path / f"shard-{release}"
+        conf = scratch_conf(repo, tmp_path, shard)
+        (name,) = environment_names([release], conf, env).values()
+        subprocess.run(
+            [*ASV, "machine", "--yes", "--machine", "browser-test", "--config", str(conf)],
+            env=env,
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+        cmd = [
+            *ASV,
+            "run",
+            f"HASHFILE:{hashes}",
+            "--config",
+            str(conf),
+            "--machine",
+            "browser-test",
+            "-E",
+            name,
+            "--bench",
+            BENCH,
+            "-a",
+            "rounds=1",
+            "--no-pull",
+            "--show-stderr",
+        ]
+        run = subprocess.run(cmd, env=env, cwd=repo, capture_output=True, text=True)
+        assert len(list(shard.glob("browser-test/*-*.json"))) == 2, (run.stdout + run.stderr)[-5000:]
+        shards.append(shard)
+
+    results = [sys.executable, str(ROOT / "tools" / "results.py")]
+    merged, restored = tmp_path / "merged", tmp_path / "restored"
+    for args in (
+        ["merge", *shards, "--dir", merged],
+        ["store", "--dir", merged, "--repo", repo],
+        ["restore", "--dir", restored, "--repo", repo],
+    ):
+        proc = subprocess.run([*results, *map(str, args)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    conf = scratch_conf(repo, tmp_path, restored)
+    proc = subprocess.run([*ASV, "publish", "--config", str(conf)], env=env, cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return tmp_path / "html"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(site):
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def serve_libraries_offline(page, server):
+    missing = [path for path in OFFLINE_LIBRARIES.values() if not Path(path).exists()]
+    assert not missing, f"missing {missing}: install the Debian packages named above OFFLINE_LIBRARIES"
+
+    def library(route):
+        name = route.request.url.rsplit("/", 1)[-1]
+        if name in OFFLINE_LIBRARIES:
+            route.fulfill(path=OFFLINE_LIBRARIES[name])
+        elif name in EMPTY_LIBRARIES:
+            route.fulfill(body="", content_type="application/javascript")
+        else:
+            route.abort()
+
+    def without_integrity(route):
+        response = route.fetch()
+        body = re.sub(r'\s(integrity|crossorigin|referrerpolicy)="[^"]*"', "", response.text())
+        route.fulfill(response=response, body=body)
+
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), library)
+    page.route(f"{server}/index.html", without_integrity)
+
+
+def test_graph_shows_both_environments_and_both_commits(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            serve_libraries_offline(page, server)
+            page.goto(f"{server}/index.html#{BENCHMARK}?p-variant='max_x0'&p-shape='100x100'&p-dtype='float64'")
+            page.wait_for_function("() => window.$ && $('#main-graph').data('plot')", timeout=60_000)
+            page.wait_for_timeout(500)  # let the plot finish drawing before the screenshot
+            series = page.evaluate(
+                """() => $('#main-graph').data('plot').getData().map(s => ({
+                    label: s.label || '',
+                    points: s.data.filter(d => d && d[1] !== null && isFinite(d[1])).length}))"""
+            )
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            title = page.locator("#title").inner_text() if page.locator("#title").count() else ""
+        finally:
+            browser.close()
+    # One parameter point was measured, so each drawn series is one environment.
+    drawn = [s for s in series if s["points"] >= 2]
+    assert len(drawn) >= 2, f"series with points for both commits: {series} (title {title!r}, errors {errors})"
+    for release in ENVS:  # asv labels a series with its environment's requirements
+        assert any(release in s["label"] for s in drawn), f"no series for {release}: {series}"
+    assert not errors, errors

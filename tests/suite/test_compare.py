@@ -1,0 +1,202 @@
+"""tools/compare.py, the pull-request check: a real slowdown is caught (that benchmark only), identical code
+passes, a benchmark that raises is named while the other comparisons still show; and the rule itself."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from compare import FAILED, SAME, SLOWER, WORSE, Comparison, exit_code, holm, judge  # noqa: E402
+from envs import link_pythons, releases  # noqa: E402
+
+# One release, two variants, one small point each: a few minutes for all three runs.
+ENV = "theano-1.0.5"
+BENCH = [
+    r"^relu\.Forward\.time_forward\('(max_x0|switch_lt)', '100x100', 'float64'\)$",
+    r"^graph\.Graph\.track_nodes\('(max_x0|switch_lt)', 'forward'\)$",
+]
+# asv environments outlive the test (building one costs a minute or two); git-ignored.
+ENV_DIR = ROOT / ".asv" / "test-env"
+GIT = ["git", "-c", "user.name=relu-bench test", "-c", "user.email=test@invalid"]
+
+
+def git(repo, *args):
+    return subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def copy_project(dest):
+    """The working tree as the next commit would hold it: tracked and not-ignored new files."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def edit(repo, path, old, new):
+    text = (repo / path).read_text()
+    assert old in text, f"{path} changed: update this test's edit"
+    (repo / path).write_text(text.replace(old, new))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    python = releases()[ENV]["python"]
+    if not link_pythons([python])[python]:
+        pytest.skip(f"Python {python} (for {ENV}) not found: `python3 tools/envs.py list`")
+    repo = tmp_path_factory.mktemp("project")
+    copy_project(repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    return repo, git(repo, "rev-parse", "HEAD")
+
+
+def branch(repo, base, name, change=None):
+    """A commit on top of `base` made by change(repo) (None: an empty commit, same code)."""
+    git(repo, "switch", "-q", "-c", name, base)
+    if change:
+        change(repo)
+    git(repo, "commit", "-q", "--allow-empty", "-am", name)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def run_check(repo, base, head, out):
+    cmd = [sys.executable, str(repo / "tools" / "compare.py"), base, head, "--env", ENV, "--env-dir", str(ENV_DIR)]
+    cmd += ["--output", str(out), "--table", str(out / "summary.md")]
+    for regex in BENCH:
+        cmd += ["--bench", regex]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=dict(os.environ))
+    log = proc.stdout + proc.stderr
+    report = json.loads((out / "comparison.json").read_text()) if (out / "comparison.json").exists() else None
+    assert report is not None, log[-6000:]
+    return proc.returncode, report, log
+
+
+def by_point(report):
+    return {(c["benchmark"], c["params"]): c for c in report["comparisons"]}
+
+
+def test_help_documents_exit_codes():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "compare.py"), "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for line in ("0  nothing slower", "1  a slowdown", "2  a benchmark failed or vanished"):
+        assert line in out
+
+
+def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
+    repo, base = project
+
+    def heavier_max_x0(repo):  # the same values, two transcendental functions more per element
+        edit(
+            repo,
+            "relu_impls/variants.py",
+            "def max_x0(x):\n    return _t().maximum(x, 0)\n",
+            "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
+        )
+
+    head = branch(repo, base, "slower", heavier_max_x0)
+    code, report, log = run_check(repo, base, head, tmp_path)
+    print(report and (tmp_path / "table.md").read_text())
+    assert code == 1, log[-6000:]
+    points = by_point(report)
+    slowed = ("relu.Forward.time_forward", "variant=max_x0, shape=100x100, dtype=float64")
+    assert points[slowed]["status"] == SLOWER and points[slowed]["ratio"] > 2, log[-4000:]
+    others = {key: c["status"] for key, c in points.items() if key != slowed}
+    assert len(others) == 3 and not {SLOWER, WORSE, FAILED} & set(others.values()), others
+    table = (tmp_path / "table.md").read_text()
+    assert "| 🔴 slower | `relu.Forward.time_forward` | variant=max_x0, shape=100x100, dtype=float64 |" in table
+    assert (tmp_path / "summary.md").read_text() == table  # --table appends the same Markdown
+    assert list((tmp_path / "results" / "pr-check").glob(f"{head[:8]}-*.json"))
+
+
+def test_identical_code_passes(project, tmp_path):
+    repo, base = project
+    head = branch(repo, base, "same")
+    code, report, log = run_check(repo, base, head, tmp_path)
+    assert code == 0, (tmp_path / "table.md").read_text() + log[-3000:]
+    assert len(report["comparisons"]) == 4
+
+
+def test_a_benchmark_that_raises_is_named_and_the_rest_still_compared(project, tmp_path):
+    repo, base = project
+
+    def broken_switch_lt(repo):
+        edit(
+            repo,
+            "relu_impls/variants.py",
+            "def switch_lt(x):\n",
+            "def switch_lt(x):\n    raise RuntimeError('deliberately broken')\n",
+        )
+
+    head = branch(repo, base, "broken", broken_switch_lt)
+    code, report, log = run_check(repo, base, head, tmp_path)
+    assert code == 2, log[-6000:]
+    points = by_point(report)
+    failed = sorted(key for key, c in points.items() if c["status"] == FAILED)
+    assert failed == [
+        ("graph.Graph.track_nodes", "variant=switch_lt, function=forward"),
+        ("relu.Forward.time_forward", "variant=switch_lt, shape=100x100, dtype=float64"),
+    ]
+    for key, c in points.items():
+        if key not in failed:
+            assert isinstance(c["base"], (int, float)) and isinstance(c["head"], (int, float)), c
+    table = (tmp_path / "table.md").read_text()
+    assert table.count("❌ failed") == 2 and "variant=max_x0" in table
+
+
+# ---------------------------------------------------------------- the rule, on made-up numbers
+
+
+def timing(base, head):
+    return Comparison("relu.Forward.time_forward", "variant=v", "env", "time", "seconds", base, head)
+
+
+def test_any_increase_of_a_track_figure_fails():
+    c = Comparison("graph.Graph.track_nodes", "variant=v", "env", "track", "nodes", 3, 4)
+    judge([c], {}, {})
+    assert c.status == WORSE and exit_code([c]) == 1
+
+
+def test_a_small_significant_difference_below_the_threshold_passes():
+    base = [1.00 + i * 1e-4 for i in range(20)]
+    head = [x * 1.05 for x in base]
+    c = timing(sorted(base)[10], sorted(head)[10])
+    judge([c], {0: (base, head)}, {})
+    assert c.significant and c.status == SAME and exit_code([c]) == 0
+
+
+def test_a_large_difference_within_the_noise_passes():
+    base = [1.0, 2.0, 1.0, 2.0, 1.5, 1.2]
+    head = [1.1, 2.2, 1.1, 2.2, 1.6, 1.3]
+    c = timing(1.35, 1.45)
+    c.head = 1.6  # ratio beyond the threshold, but the samples overlap
+    judge([c], {0: (base, head)}, {})
+    assert c.status == SAME and not c.significant
+
+
+def test_holm_corrects_for_many_comparisons():
+    assert holm([0.001, 0.04, 0.03], 0.05) == [True, False, False]
+    assert holm([0.001, 0.02, 0.03], 0.05) == [True, True, True]
+
+
+def test_a_failure_outranks_a_slowdown():
+    slower = timing(1.0, 2.0)
+    slower.status = SLOWER
+    broken = timing(1.0, None)
+    broken.status = FAILED
+    assert exit_code([slower, broken]) == 2

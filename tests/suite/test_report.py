@@ -1,0 +1,209 @@
+"""tools/report.py: the "Which ReLU?" report from real asv results (fixtures/report, see its README)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import asv
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import report_changes  # noqa: E402
+import report_link  # noqa: E402
+import report_semantics  # noqa: E402
+from report_results import Release, Timing, lineage  # noqa: E402
+
+from relu_impls.semantics import EXPECTED  # noqa: E402
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
+MACHINE = "fixture"
+PYTENSOR_ENV = "existing-py_work_main_.venvs_pytensor-3.0.7_bin_python"
+SCRIPT = [sys.executable, str(ROOT / "tools" / "report.py")]
+
+
+@pytest.fixture
+def results(tmp_path):
+    """A writable copy of the fixture's results directory."""
+    return Path(shutil.copytree(FIXTURE, tmp_path / "results"))
+
+
+def build(results, tmp_path):
+    out = tmp_path / "html" / "report"
+    proc = subprocess.run(SCRIPT + ["--results-dir", str(results), "build", "--out", str(out)], capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return out, json.loads((out / "changes.json").read_text())
+
+
+def result_path(results, env):
+    return next((results / MACHINE).glob(f"*-{env}.json"))
+
+
+def test_report_has_every_section(results, tmp_path):
+    out, _ = build(results, tmp_path)
+    page = (out / "index.html").read_text()
+    md = (out / "report.md").read_text()
+    assert '<h1 id="which-relu">Which ReLU?</h1>' in page
+    for section in ("changes", "fastest", "plots", "timings", "semantics"):
+        assert f'<section id="{section}">' in page
+    for heading in ("## What changed between releases", "## Fastest variant", "## Plots", "## Semantics at"):
+        assert heading in md
+    # Releases come from the stored semantics (existing envs name none), in lineage order.
+    assert "releases: theano-1.0.5, pytensor-3.0.7." in md
+    for table in ("theano-1.0.5, c linker", "pytensor-3.0.7, c linker", "pytensor-3.0.7, numba linker"):
+        assert f"#### {table}" in md
+    # Every variant as a ratio to the copy floor; the fixture's shapes as columns.
+    assert "| 100x100 float64 fwd | 100x100 float64 grad | 1000x1000 float64 fwd |" in md
+    assert "| copy floor (time) |" in md
+    plots = sorted(p.name for p in (out / "plots").iterdir())
+    assert plots == ["c-1000x1000-float64.png", "c-100x100-float64.png", "numba-1000x1000-float64.png"]
+    assert all((out / "plots" / p).read_bytes()[:4] == b"\x89PNG" for p in plots)
+    for p in plots:
+        assert f'src="plots/{p}"' in page and f"(plots/{p})" in md
+
+
+def test_semantics_table_shows_what_was_measured(results, tmp_path):
+    out, _ = build(results, tmp_path)
+    md = (out / "report.md").read_text()
+    values, grads = EXPECTED["switch_gt"]
+    assert f"| switch_gt | {values} | {grads} | {values} | {grads} |" in md  # pytensor: c and numba
+    assert "| nnet_relu | unavailable | unavailable |" in md
+
+
+def test_planted_slowdown_is_listed(results, tmp_path):
+    _, before = build(results, tmp_path)
+    subject = "max_x0 forward, c, 1000x1000 float64"
+    assert not [c for c in before if c["subject"] == subject]
+    path = result_path(results, PYTENSOR_ENV)
+    data = json.loads(path.read_text())
+    row = data["results"]["relu.Forward.time_forward"]
+    index = ["'max_x0'", "'1000x1000'", "'float64'"]
+    params = row[1]
+    i = (params[0].index(index[0]) * len(params[1]) + params[1].index(index[1])) * len(params[2])
+    i += params[2].index(index[2])
+    row[0][i] *= 10
+    path.write_text(json.dumps(data))
+    _, after = build(results, tmp_path)
+    found = [c for c in after if c["subject"] == subject]
+    assert len(found) == 1
+    assert found[0]["before"] == "theano-1.0.5" and found[0]["after"] == "pytensor-3.0.7"
+    assert "slower" in found[0]["detail"]
+
+
+def test_planted_semantics_change_is_listed(results, tmp_path):
+    _, before = build(results, tmp_path)
+    assert not [c for c in before if c["kind"] == "semantics"]
+    path = next((results / MACHINE / "semantics").glob(f"*-{PYTENSOR_ENV}.json"))
+    record = json.loads(path.read_text())
+    row = next(r for r in record["rows"] if (r["variant"], r["linker"], r["dtype"]) == ("switch_lt", "c", "float64"))
+    assert row["values"] == "0 -0 inf 0 nan"
+    row["values"] = "0 0 inf 0 nan"
+    path.write_text(json.dumps(record))
+    out, after = build(results, tmp_path)
+    found = [c for c in after if c["kind"] == "semantics"]
+    assert [(c["subject"], c["detail"]) for c in found] == [("switch_lt value at -0, c (float64)", "-0 → 0")]
+    # Only float64 was changed: the cell shows both dtypes, marked as differing from EXPECTED.
+    assert "| switch_lt | **64: 0 0 inf 0 nan / 32: 0 -0 inf 0 nan ≠** |" in (out / "report.md").read_text()
+
+
+def test_commit_option_and_unknown_commit(results, tmp_path):
+    out = tmp_path / "r"
+    ok = subprocess.run(SCRIPT + ["--results-dir", str(results), "build", "--commit", "70e976fa", "--out", str(out)])
+    assert ok.returncode == 0
+    bad = subprocess.run(
+        SCRIPT + ["--results-dir", str(results), "build", "--commit", "deadbeef", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "deadbeef" in bad.stderr
+
+
+def test_lineage_order():
+    names = [
+        ("pytensor", "3.3.7"),
+        ("theano", "1.0.5"),
+        ("aesara", "2.9.4"),
+        ("pytensor", "2.18.6"),
+        ("theano", "0.9.0"),
+        ("theano-pymc", "1.1.2"),
+        ("pytensor", "3.0.7"),
+        ("theano", "1.0.4"),
+        ("theano", "0.8.2"),
+    ]
+    ordered = [r.label for r in lineage({Release(*n) for n in names})]
+    assert ordered == [
+        "theano-0.8.2",
+        "theano-0.9.0",
+        "theano-1.0.4",
+        "theano-1.0.5",
+        "theano-pymc-1.1.2",
+        "aesara-2.9.4",
+        "pytensor-2.18.6",
+        "pytensor-3.0.7",
+        "pytensor-3.3.7",
+    ]
+
+
+@pytest.mark.parametrize(
+    "a, b, moved",
+    [
+        ((1.0, (0.9, 1.1)), (1.5, (1.4, 1.6)), True),  # disjoint intervals, 1.5x
+        ((1.0, (0.9, 1.3)), (1.25, (1.2, 1.3)), False),  # overlapping intervals
+        ((1.0, (0.99, 1.01)), (1.05, (1.04, 1.06)), False),  # disjoint but under MIN_RATIO
+        ((1.0, None), (1.9, None), False),  # no interval: under NO_CI_RATIO
+        ((1.0, None), (2.1, (2.0, 2.2)), True),
+    ],
+)
+def test_noise_rule(a, b, moved):
+    def timing(seconds, ci):
+        return Timing(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, ci, "e")
+
+    assert bool(report_changes.moved(timing(*a), timing(*b))) is moved
+
+
+def test_link_into_asv_index(tmp_path):
+    html_dir = tmp_path / "html"
+    html_dir.mkdir()
+    template = Path(asv.__file__).parent / "www" / "index.html"  # the page `asv publish` writes
+    shutil.copy(template, html_dir / "index.html")
+    (html_dir / "report").mkdir()
+    report_link.link_index(html_dir, html_dir / "report")
+    report_link.link_index(html_dir, html_dir / "report")
+    text = (html_dir / "index.html").read_text()
+    assert text.count(f'id="{report_link.LINK_ID}"') == 1
+    nav = text[text.index('<nav id="nav"') : text.index("</nav>")]
+    assert f'<a id="{report_link.LINK_ID}" href="report/index.html">' in nav
+
+
+def test_link_without_asv_nav_still_links():
+    text = report_link.link_html("<html><body><p>x</p></body></html>")
+    assert 'id="relu-report-link" href="report/index.html"' in text
+
+
+def venvs():
+    value = os.environ.get("RELU_TEST_VENVS")
+    return [Path(p) for p in value.split(os.pathsep)] if value else []
+
+
+@pytest.mark.skipif(not venvs(), reason="RELU_TEST_VENVS names no backend venvs (tools/run_tests.py sets it)")
+def test_collect_measures_in_each_backend_venv(results):
+    machine = results / MACHINE
+    shutil.rmtree(machine / "semantics")
+    cmd = SCRIPT + ["--results-dir", str(results), "collect", "--only-existing"]
+    for venv in venvs():
+        cmd += ["--python", str(venv / "bin" / "python")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = [json.loads(p.read_text()) for p in (machine / "semantics").glob("*.json")]
+    # Named as asv names `-E existing:PYTHON`, so the report finds each env's results.
+    expected = {report_semantics.existing_environment(str(v / "bin" / "python"), None)[0] for v in venvs()}
+    assert {r["env_name"] for r in records} == expected
+    for record in records:
+        assert record["label"] == f"{record['library']}-{record['version']}"
+        row = next(
+            r for r in record["rows"] if (r["variant"], r["linker"], r["dtype"]) == ("switch_gt", "c", "float64")
+        )
+        assert (row["values"], row["grads"]) == EXPECTED["switch_gt"]

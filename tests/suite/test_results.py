@@ -1,0 +1,224 @@
+"""tools/results.py: the history on a git branch survives merges, corrupt files and interrupted stores."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import results  # noqa: E402
+
+SCRIPT = [sys.executable, str(ROOT / "tools" / "results.py")]
+COLUMNS = ["result", "params", "version", "started_at", "duration"]
+
+
+def result_file(commit, env, benchmarks):
+    """A small asv result file (format version 2) with {benchmark: value}."""
+    return {
+        "commit_hash": commit,
+        "env_name": env,
+        "date": 1700000000000,
+        "params": {"machine": "ci", "python": "3.11"},
+        "python": "3.11",
+        "requirements": {},
+        "env_vars": {},
+        "result_columns": COLUMNS,
+        "results": {name: [[value], [], "v1", 1700000000000, 1.0] for name, value in benchmarks.items()},
+        "durations": {},
+        "version": 2,
+    }
+
+
+def write(directory, name, data):
+    path = Path(directory, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+def read(directory, name):
+    return json.loads(Path(directory, name).read_text())
+
+
+def shard(directory, env, commit="a" * 40, benchmarks=None):
+    write(directory, "benchmarks.json", {"relu.f": {"name": "relu.f"}, env: {"name": env}, "version": 2})
+    write(directory, "ci/machine.json", {"machine": "ci", "version": 1})
+    write(directory, f"ci/{commit[:8]}-{env}.json", result_file(commit, env, benchmarks or {"relu.f": 1.0}))
+
+
+@pytest.fixture
+def repo(tmp_path):
+    path = tmp_path / "repo"
+    path.mkdir()
+    for cmd in (["init", "-q", "-b", "main"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
+        subprocess.run(["git", *cmd], cwd=path, check=True)
+    (path / "README").write_text("x\n")
+    subprocess.run(["git", "add", "README"], cwd=path, check=True)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=path, check=True)
+    return path
+
+
+def cli(*args, **kwargs):
+    return subprocess.run([*SCRIPT, *map(str, args)], capture_output=True, text=True, **kwargs)
+
+
+def branch_files(repo, branch="asv-results"):
+    return results.stored_files(results.branch_commit(branch, repo)[1], repo)
+
+
+def test_help():
+    assert "restore" in cli("--help").stdout
+
+
+def test_merge_combines_shards_and_benchmarks_of_one_file(tmp_path):
+    shard(tmp_path / "theano", "env-theano")
+    shard(tmp_path / "pytensor", "env-pytensor")
+    out = tmp_path / "merged"
+    shard(out, "env-theano", benchmarks={"relu.old": 5.0})  # already there: its other benchmark must stay
+    proc = cli("merge", tmp_path / "theano", tmp_path / "pytensor", "--dir", out)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(results.json_files(out)) == [
+        "benchmarks.json",
+        "ci/aaaaaaaa-env-pytensor.json",
+        "ci/aaaaaaaa-env-theano.json",
+        "ci/machine.json",
+    ]
+    assert set(read(out, "benchmarks.json")) == {"relu.f", "env-theano", "env-pytensor", "version"}
+    assert set(read(out, "ci/aaaaaaaa-env-theano.json")["results"]) == {"relu.f", "relu.old"}
+
+
+def test_merge_rejects_a_corrupt_file_by_name_and_keeps_the_rest(tmp_path):
+    shard(tmp_path / "good", "env-good")
+    shard(tmp_path / "bad", "env-bad")
+    write(tmp_path / "bad", "ci/aaaaaaaa-env-bad.json", '{"results": {"relu.f": [[1.0')  # cut off mid-write
+    write(tmp_path / "bad", "ci/bbbbbbbb-env-bad.json", {"results": {}})  # JSON, but not a result file
+    out = tmp_path / "merged"
+    proc = cli("merge", tmp_path / "good", tmp_path / "bad", "--dir", out)
+    assert proc.returncode == 1
+    assert "aaaaaaaa-env-bad.json: not valid JSON" in proc.stderr
+    assert "bbbbbbbb-env-bad.json: not an asv result file" in proc.stderr
+    assert read(out, "ci/aaaaaaaa-env-good.json")["results"]["relu.f"][0] == [1.0]
+    assert not (out / "ci/aaaaaaaa-env-bad.json").exists()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_store_then_restore_round_trip_keeps_history(repo, tmp_path):
+    first = tmp_path / "first"
+    shard(first, "env-a", commit="a" * 40)
+    assert cli("store", "--dir", first, "--repo", repo).returncode == 0
+    # A later run that did not restore first: only its own results. Nothing stored may disappear.
+    second = tmp_path / "second"
+    shard(second, "env-a", commit="b" * 40)
+    shard(second, "env-a", commit="a" * 40, benchmarks={"relu.g": 2.0})
+    proc = cli("store", "--dir", second, "--repo", repo, "--message", "run 2")
+    assert proc.returncode == 0, proc.stderr
+    log = subprocess.run(["git", "log", "--format=%s", "asv-results"], cwd=repo, capture_output=True, text=True)
+    assert log.stdout.split("\n")[:2] == ["run 2", "Store benchmark results"]
+    restored = tmp_path / "restored"
+    assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
+    assert set(read(restored, "ci/aaaaaaaa-env-a.json")["results"]) == {"relu.f", "relu.g"}
+    assert (restored / "ci/bbbbbbbb-env-a.json").exists()
+    # The user's own branch, index and working tree are untouched.
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True)
+    assert status.stdout == ""
+    assert cli("store", "--dir", restored, "--repo", repo).stdout.strip().endswith("nothing new to store")
+
+
+def test_restore_prefers_local_results_and_reads_origin_copy(repo, tmp_path):
+    stored = tmp_path / "stored"
+    shard(stored, "env-a", benchmarks={"relu.f": 1.0})
+    results.store("asv-results", stored, "m", repo)
+    # A fresh CI clone has only origin/asv-results.
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    local = tmp_path / "local"
+    shard(local, "env-a", benchmarks={"relu.f": 9.0})
+    assert results.restore("asv-results", local, clone) == []
+    assert read(local, "ci/aaaaaaaa-env-a.json")["results"]["relu.f"][0] == [9.0]
+
+
+def test_restore_rejects_a_corrupt_stored_file_and_keeps_the_good_ones(repo, tmp_path):
+    good = tmp_path / "good"
+    shard(good, "env-a")
+    results.store("asv-results", good, "m", repo)
+    # Corrupt one file on the branch behind the script's back.
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"], cwd=repo, input="{oops", capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = subprocess.run(
+        ["git", "mktree"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        input=f"100644 blob {blob}\tbenchmarks.json\n",
+    ).stdout.strip()
+    parent = results.branch_commit("asv-results", repo)[1]
+    base_tree = subprocess.run(
+        ["git", "rev-parse", f"{parent}:ci"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = subprocess.run(
+        ["git", "mktree"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        input=f"100644 blob {blob}\tbenchmarks.json\n040000 tree {base_tree}\tci\n",
+    ).stdout.strip()
+    commit = subprocess.run(
+        ["git", "commit-tree", tree, "-p", parent, "-m", "bad"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    subprocess.run(["git", "update-ref", "refs/heads/asv-results", commit], cwd=repo, check=True)
+    out = tmp_path / "out"
+    proc = cli("restore", "--dir", out, "--repo", repo)
+    assert proc.returncode == 1
+    assert "benchmarks.json: not valid JSON" in proc.stderr
+    assert (out / "ci/aaaaaaaa-env-a.json").exists() and not (out / "benchmarks.json").exists()
+
+
+def test_interrupted_store_leaves_the_branch_as_it_was(repo, tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    shard(first, "env-a")
+    results.store("asv-results", first, "m", repo)
+    before = results.branch_commit("asv-results", repo)[1]
+    second = tmp_path / "second"
+    shard(second, "env-b")
+    real_git = results.git
+
+    def dies_before_update_ref(*args, **kwargs):
+        if args[0] == "update-ref":
+            raise KeyboardInterrupt
+        return real_git(*args, **kwargs)
+
+    monkeypatch.setattr(results, "git", dies_before_update_ref)
+    with pytest.raises(KeyboardInterrupt):
+        results.store("asv-results", second, "m", repo)
+    monkeypatch.undo()
+    assert results.branch_commit("asv-results", repo)[1] == before
+    assert sorted(branch_files(repo)) == ["benchmarks.json", "ci/aaaaaaaa-env-a.json", "ci/machine.json"]
+
+
+def test_store_refuses_to_move_a_branch_that_moved_meanwhile(repo, tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    shard(first, "env-a")
+    results.store("asv-results", first, "m", repo)
+    real_git = results.git
+    other = tmp_path / "other"
+    shard(other, "env-c")
+
+    def another_writer_first(*args, **kwargs):
+        if args[0] == "update-ref":  # someone stores between our read and our write
+            monkeypatch.setattr(results, "git", real_git)
+            results.store("asv-results", other, "other", repo)
+        return real_git(*args, **kwargs)
+
+    monkeypatch.setattr(results, "git", another_writer_first)
+    mine = tmp_path / "mine"
+    shard(mine, "env-d")
+    with pytest.raises(subprocess.CalledProcessError):
+        results.store("asv-results", mine, "mine", repo)
+    files = branch_files(repo)
+    assert "ci/aaaaaaaa-env-c.json" in files and "ci/aaaaaaaa-env-d.json" not in files

@@ -1,0 +1,96 @@
+"""The GitHub workflows: zizmor finds nothing, GitHub's schema accepts them, and the rules they rely on hold
+(pinned actions, least privilege, no untrusted expression in a shell line, the comment workflow reads its
+artifact as data)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+BIN = Path(sys.executable).parent
+PINNED = re.compile(r"^\s*(?:-\s*)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(\.\d+)*\s*$")
+
+
+def load(name):
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as True
+    return data
+
+
+def steps(workflow):
+    for job in workflow["jobs"].values():
+        yield from job.get("steps", [])
+
+
+def test_the_four_workflows_exist():
+    assert [p.name for p in FILES] == ["pr-check.yml", "pr-comment.yml", "publish.yml", "tests.yml"]
+
+
+def test_zizmor_finds_nothing():
+    proc = subprocess.run([str(BIN / "zizmor"), "--offline", str(WORKFLOWS)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "No findings" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_github_schema_accepts(path):
+    cmd = [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_commit_with_its_version(path):
+    for line in path.read_text().splitlines():
+        if re.match(r"^\s*(-\s*)?uses:", line):
+            assert PINNED.match(line), f"{path.name}: not pinned to a 40-hex SHA with a `# vX` comment: {line}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_least_privilege_and_no_expression_in_shell(path):
+    workflow = load(path.name)
+    assert workflow["permissions"] == {}, "grant permissions per job"
+    assert "pull_request_target" not in workflow["on"]
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{name}: no job permissions"
+    for step in steps(workflow):
+        assert "${{" not in step.get("run", ""), f"{path.name}: expression in a run: line (use env): {step}"
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+
+
+def test_pr_check_runs_on_pull_request_and_publishes_its_table():
+    workflow = load("pr-check.yml")
+    assert set(workflow["on"]) == {"pull_request", "workflow_dispatch"}
+    runs = "\n".join(step.get("run", "") for step in steps(workflow))
+    assert "tools/compare.py" in runs and "--full-matrix" in runs and "$GITHUB_STEP_SUMMARY" in runs
+    assert "full-matrix" in workflow["jobs"]["compare"]["steps"][3]["env"]["FULL_MATRIX"]
+    upload = [s for s in steps(workflow) if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload and upload[0]["with"]["name"] == "pr-check"
+
+
+def test_pr_comment_reads_the_artifact_as_data_with_minimal_rights():
+    workflow = load("pr-comment.yml")
+    assert workflow["on"]["workflow_run"]["workflows"] == ["pr-check"]
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"pull-requests": "write", "actions": "read"}
+    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in job["steps"]), "no PR code here"
+    script = next(s["run"] for s in job["steps"] if "run" in s)
+    assert "^[0-9]{1,9}$" in script and "RUN_HEAD_SHA" in script  # PR number validated, and matched to the run
+    assert "--input" in script  # the comment body travels as a JSON file
+
+
+def test_publish_shards_per_release_and_deploys_with_the_pages_actions():
+    workflow = load("publish.yml")
+    assert {"push", "schedule", "workflow_dispatch"} <= set(workflow["on"])
+    assert "fromJSON(needs.shards.outputs.shards)" in workflow["jobs"]["bench"]["strategy"]["matrix"]["shard"]
+    runs = "\n".join(step.get("run", "") for step in steps(workflow))
+    for command in ("results.py shards", "results.py restore", "results.py merge", "results.py store", "asv publish"):
+        assert command in runs
+    used = {s["uses"].split("@")[0] for s in steps(workflow) if "uses" in s}
+    assert {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= used

@@ -1,0 +1,171 @@
+"""asv result files -> timing records of one commit, one record per release, linker, shape, dtype, variant.
+
+Which benchmark gives what is written out in SOURCES (the suite in asv_bench/benchmarks):
+a renamed benchmark makes the report fail loudly rather than go quietly empty.
+"""
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from relu_impls.releases import LIBRARIES, version_tuple  # noqa: E402  (imports no backend)
+
+# benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
+SOURCES = {
+    "relu.Forward.time_forward": ("forward", {"linker": "c"}),
+    "relu.Gradient.time_gradient": ("gradient", {"linker": "c"}),
+    "linkers.Linkers.time_forward": ("forward", {"shape": "1000x1000", "dtype": "float64"}),
+    "linkers.Linkers.time_gradient": ("gradient", {"shape": "1000x1000", "dtype": "float64"}),
+}
+# The floors are compiled with the C linker only: the copy floor is what the hardware allows, for every linker.
+FLOOR_SOURCE = "floors.Floors.time_floor"
+FLOOR = "copy"
+FUNCTIONS = ("forward", "gradient")
+
+
+@dataclass(frozen=True, order=True)
+class Release:
+    library: str
+    version: str
+
+    @property
+    def label(self):
+        return f"{self.library}-{self.version}"
+
+    @property
+    def order(self):
+        """The lineage order: Theano, Theano-PyMC, Aesara, PyTensor, then version."""
+        return (list(LIBRARIES).index(self.library), version_tuple(self.version), self.version)
+
+
+def lineage(releases):
+    return sorted(releases, key=lambda r: r.order)
+
+
+def release_from(requirements):
+    """The Release an asv requirements/params dict names, or None."""
+    found = [(lib, requirements[lib]) for lib in LIBRARIES if requirements.get(lib)]
+    return Release(*found[0]) if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class Timing:
+    release: Release
+    linker: str
+    shape: str
+    dtype: str
+    variant: str
+    function: str  # "forward", "gradient", or "floor"
+    seconds: float
+    ci: Optional[Tuple[float, float]]  # asv's 99% confidence interval; None for a single sample
+    env_name: str
+
+    @property
+    def series(self):
+        """What makes timings comparable across releases."""
+        return (self.linker, self.shape, self.dtype, self.variant, self.function)
+
+
+@dataclass
+class ResultFile:
+    path: Path
+    data: dict
+
+    @property
+    def env_name(self):
+        return self.data["env_name"]
+
+    @property
+    def commit(self):
+        return self.data["commit_hash"]
+
+
+def machine_dir(results_dir, machine=None):
+    results_dir = Path(results_dir)
+    machines = sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
+    if machine is None:
+        if len(machines) != 1:
+            raise SystemExit(f"{results_dir} holds results of machines {machines or 'none'}: name one with --machine")
+        machine = machines[0]
+    elif machine not in machines:
+        raise SystemExit(
+            f"no results for machine {machine!r} in {results_dir} (found: {', '.join(machines) or 'none'})"
+        )
+    return results_dir / machine
+
+
+def result_files(mdir, commit=None):
+    """The result files of the newest commit (by commit date), or of the commit `commit` starts."""
+    files = []
+    for path in sorted(Path(mdir).glob("*.json")):
+        if path.name != "machine.json":
+            files.append(ResultFile(path, json.loads(path.read_text())))
+    if not files:
+        raise SystemExit(f"no asv result files in {mdir}")
+    if commit:
+        chosen = {f.commit for f in files if f.commit.startswith(commit)}
+        if len(chosen) != 1:
+            raise SystemExit(f"commit {commit!r} matches {len(chosen)} commits with results in {mdir}")
+    else:
+        newest = max(files, key=lambda f: f.data.get("date") or 0)
+        chosen = {newest.commit}
+    return [f for f in files if f.commit in chosen]
+
+
+def _points(row, columns):
+    """[(param values as strings, value, ci)] of one benchmark's row in a result file."""
+    fields = dict(zip(columns, row))
+    params = fields.get("params") or []
+    values = fields.get("result")
+    values = values if isinstance(values, list) else [values]
+    lo, hi = fields.get("stats_ci_99_a") or [], fields.get("stats_ci_99_b") or []
+    out = []
+    for i, combo in enumerate(product(*params)):
+        value = values[i] if i < len(values) else None
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue  # failed (None) or skipped (NaN)
+        a = lo[i] if i < len(lo) else None
+        b = hi[i] if i < len(hi) else None
+        # asv writes (-inf, inf) where one sample gives no interval.
+        ci = (a, b) if a is not None and b is not None and math.isfinite(a) and math.isfinite(b) else None
+        out.append(([p.strip("'\"") for p in combo], value, ci))
+    return out
+
+
+def timings(files, benchmarks, releases):
+    """Timing records from result files; `releases` maps env names to their Release."""
+    found = {}
+    names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
+    missing = [name for name in names if name not in benchmarks]
+    if missing:
+        raise SystemExit(f"benchmarks.json lacks {', '.join(missing)}: tools/report_results.py SOURCES needs updating")
+    for f in files:
+        release = releases.get(f.env_name)
+        if release is None:
+            continue
+        for name, (function, fixed) in names.items():
+            row = f.data["results"].get(name)
+            if row is None:
+                continue
+            param_names = benchmarks[name]["param_names"]
+            for combo, value, ci in _points(row, f.data["result_columns"]):
+                p = dict(fixed, **dict(zip(param_names, combo)))
+                variant = p.get("floor", p.get("variant"))
+                if function == "floor" and variant != FLOOR:
+                    continue
+                t = Timing(release, p["linker"], p["shape"], p["dtype"], variant, function, value, ci, f.env_name)
+                found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
+    return list(found.values())
+
+
+def load_benchmarks(results_dir):
+    path = Path(results_dir) / "benchmarks.json"
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run asv first")
+    return json.loads(path.read_text())

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""The benchmark history: asv result files kept on a git branch (default `asv-results`).
+
+    python3 tools/results.py restore [--branch B] [--dir D]    # branch -> results dir
+    python3 tools/results.py merge SHARD... [--dir D]          # shards (one per environment) -> results dir
+    python3 tools/results.py store [--branch B] [--dir D]      # results dir -> new commit on the branch
+    python3 tools/results.py shards                            # shards=[{release, python}...] (CI matrix)
+
+The branch holds exactly the layout of asv's results_dir (benchmarks.json,
+MACHINE/machine.json, MACHINE/COMMIT-ENV.json). Nothing stored is ever lost:
+- files are combined, never replaced: two versions of a result file are merged
+  benchmark by benchmark (the newer wins per benchmark: the shard over the
+  directory, the directory over the branch);
+- every JSON file is checked before use; a corrupt one is rejected with an error
+  naming it, the good ones are still used, and the exit status is 1;
+- files in the directory are written to a temporary name and renamed; the branch
+  moves only at the end, by one compare-and-swap of its ref (`git update-ref NEW
+  OLD`), so an interrupted or failed run leaves the previous state in place.
+`store` does not push: the workflow pushes the branch (a non-fast-forward push fails).
+The branch is read from refs/heads/B, else refs/remotes/origin/B (a fresh CI clone).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BRANCH = "asv-results"
+RESULTS = ROOT / ".asv" / "results"
+RESULT_KEYS = ("commit_hash", "env_name", "result_columns", "results", "version")
+
+
+class Corrupt(ValueError):
+    """A results file that must not be used; str() names the file and the reason."""
+
+
+# --------------------------------------------------------------------------- files
+
+
+def check(name, text):
+    """The parsed JSON of one results file, or Corrupt naming it."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Corrupt(f"{name}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise Corrupt(f"{name}: expected a JSON object")
+    if is_result_file(name):
+        missing = [key for key in RESULT_KEYS if key not in data]
+        if missing or not isinstance(data["results"], dict):
+            raise Corrupt(f"{name}: not an asv result file (missing {', '.join(missing) or 'results'})")
+    return data
+
+
+def is_result_file(name):
+    parts = Path(name).parts
+    return len(parts) == 2 and parts[1] != "machine.json"
+
+
+def combine(name, old, new):
+    """One file from two versions: result files merged per benchmark, other files per key; `new` wins."""
+    if old is None or new is None:
+        return new if old is None else old
+    if is_result_file(name) and old.get("result_columns") == new.get("result_columns"):
+        merged = {**old, **new}
+        merged["results"] = {**old["results"], **new["results"]}
+        merged["durations"] = {**old.get("durations", {}), **new.get("durations", {})}
+        return merged
+    if is_result_file(name):
+        return new  # another asv format version: the rows cannot be mixed
+    return {**old, **new}
+
+
+def json_files(directory):
+    """{relative posix path: Path} of the JSON files under a results directory."""
+    directory = Path(directory)
+    return {p.relative_to(directory).as_posix(): p for p in sorted(directory.rglob("*.json")) if p.is_file()}
+
+
+def write_atomic(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def merge_into(directory, sources, errors, older=False):
+    """Combine {name: text} into the JSON files of `directory`; sources win unless `older`."""
+    directory = Path(directory)
+    for name, text in sources.items():
+        try:
+            new = check(name, text)
+        except Corrupt as exc:
+            errors.append(str(exc))
+            continue
+        target = directory / name
+        old = None
+        if target.exists():
+            try:
+                old = check(str(target), target.read_text())
+            except Corrupt as exc:
+                errors.append(f"{exc}; replaced")
+        write_atomic(target, combine(name, new, old) if older else combine(name, old, new))
+
+
+# --------------------------------------------------------------------------- git
+
+
+def git(*args, input=None, env=None, repo=ROOT):
+    out = subprocess.run(
+        ["git", *args], cwd=repo, input=input, capture_output=True, env=env, check=False, text=input is None
+    )
+    if out.returncode:
+        stderr = out.stderr if isinstance(out.stderr, str) else out.stderr.decode(errors="replace")
+        raise subprocess.CalledProcessError(out.returncode, ["git", *args], stderr=stderr)
+    return out.stdout
+
+
+def branch_commit(branch, repo=ROOT):
+    """(ref to update, commit it or its origin copy points at, or None)."""
+    for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+        try:
+            return f"refs/heads/{branch}", git("rev-parse", "--verify", "--quiet", ref + "^{commit}", repo=repo).strip()
+        except subprocess.CalledProcessError:
+            continue
+    return f"refs/heads/{branch}", None
+
+
+def stored_files(commit, repo=ROOT):
+    """{path: text} of the JSON files in a commit's tree."""
+    if commit is None:
+        return {}
+    names = git("ls-tree", "-r", "-z", "--name-only", commit, repo=repo).split("\0")
+    files = {}
+    for name in names:
+        if name.endswith(".json"):
+            blob = git("cat-file", "blob", f"{commit}:{name}", input=b"", repo=repo)
+            files[name] = blob.decode("utf-8", errors="replace")
+    return files
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def restore(branch, directory, repo=ROOT):
+    """Branch -> directory; files already in the directory win per benchmark. Returns the errors."""
+    _, commit = branch_commit(branch, repo)
+    if commit is None:
+        print(f"no branch {branch!r} (local or origin): nothing to restore, starting empty")
+        return []
+    errors = []
+    files = stored_files(commit, repo)
+    merge_into(directory, files, errors, older=True)
+    print(f"restored {len(files) - len(errors)} files from {branch} ({commit[:10]}) into {directory}")
+    return errors
+
+
+def merge(shards, directory):
+    """Shard directories -> directory, in the order given. Returns the errors."""
+    errors = []
+    for shard in shards:
+        if not Path(shard).is_dir():
+            errors.append(f"{shard}: no such directory")
+            continue
+        files = {name: path.read_bytes().decode("utf-8", errors="replace") for name, path in json_files(shard).items()}
+        merge_into(directory, files, errors)
+        print(f"merged {len(files)} files from {shard}")
+    return errors
+
+
+def store(branch, directory, message, repo=ROOT):
+    """Directory -> one new commit on the branch, combined with what the branch holds. Returns the errors."""
+    ref, parent = branch_commit(branch, repo)
+    stored = stored_files(parent, repo)
+    errors = []
+    contents = {}
+    for name, text in stored.items():
+        try:
+            contents[name] = check(f"{branch}:{name}", text)
+        except Corrupt as exc:
+            errors.append(f"{exc}; dropped from the new commit")
+    for name, path in json_files(directory).items():
+        try:
+            contents[name] = combine(name, contents.get(name), check(str(path), path.read_bytes().decode()))
+        except (Corrupt, UnicodeDecodeError) as exc:
+            errors.append(str(exc))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, GIT_INDEX_FILE=str(Path(tmp, "index")))  # the user's index stays untouched
+        git("read-tree", "--empty", env=env, repo=repo)
+        for name, data in sorted(contents.items()):
+            text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+            blob = git("hash-object", "-w", "--stdin", input=text.encode(), repo=repo).decode().strip()
+            git("update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", env=env, repo=repo)
+        tree = git("write-tree", env=env, repo=repo).strip()
+    if parent and git("rev-parse", f"{parent}^{{tree}}", repo=repo).strip() == tree:
+        print(f"{branch}: nothing new to store")
+        return errors
+    commit_env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME=os.environ.get("GIT_AUTHOR_NAME", "relu-bench"),
+        GIT_AUTHOR_EMAIL=os.environ.get("GIT_AUTHOR_EMAIL", "relu-bench@users.noreply.github.com"),
+        GIT_COMMITTER_NAME=os.environ.get("GIT_COMMITTER_NAME", "relu-bench"),
+        GIT_COMMITTER_EMAIL=os.environ.get("GIT_COMMITTER_EMAIL", "relu-bench@users.noreply.github.com"),
+    )
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message, env=commit_env, repo=repo)
+    commit = commit.strip()
+    old = git("rev-parse", "--verify", "--quiet", ref, repo=repo).strip() if _exists(ref, repo) else "0" * 40
+    git("update-ref", ref, commit, old, repo=repo)  # fails, changing nothing, if the ref moved meanwhile
+    print(f"stored {len(contents)} files as {commit[:10]} on {branch}")
+    return errors
+
+
+def _exists(ref, repo):
+    try:
+        git("rev-parse", "--verify", "--quiet", ref, repo=repo)
+        return True
+    except subprocess.CalledProcessError:
+        return False
+
+
+def shards():
+    """One shard per release of asv.conf.json, as a GitHub Actions output line (`strategy.matrix`)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from envs import releases
+
+    table = [{"release": name, "python": entry["python"]} for name, entry in releases().items()]
+    return "shards=" + json.dumps(table, separators=(",", ":"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in [
+        ("restore", "copy the results stored on the branch into the results dir"),
+        ("merge", "combine shard result dirs (one per environment) into the results dir"),
+        ("store", "commit the results dir (combined with what is stored) to the branch"),
+    ]:
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("--dir", type=Path, default=RESULTS, help=f"asv results dir ({RESULTS})")
+        if name != "merge":
+            cmd.add_argument("--repo", type=Path, default=ROOT, help=f"git repository holding the branch ({ROOT})")
+            cmd.add_argument("--branch", default=BRANCH, help=f"git branch holding the history ({BRANCH})")
+        if name == "merge":
+            cmd.add_argument("shards", nargs="+", type=Path, help="asv results dirs, e.g. downloaded artifacts")
+        if name == "store":
+            cmd.add_argument("--message", default="Store benchmark results", help="commit message")
+    sub.add_parser("shards", help="print the CI matrix: one shard per release in asv.conf.json")
+    args = parser.parse_args(argv)
+
+    if args.command == "shards":
+        print(shards())
+        return 0
+    if args.command == "restore":
+        errors = restore(args.branch, args.dir, args.repo)
+    elif args.command == "merge":
+        errors = merge(args.shards, args.dir)
+    else:
+        errors = store(args.branch, args.dir, args.message, args.repo)
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} file(s) rejected; everything else was kept", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
