@@ -5,7 +5,8 @@ Default: the PR set plus the input-data and floor benchmarks (1000x1000 float64
 column only), on Theano's and PyTensor's newest releases in asv.conf.json; about
 10 minutes on a 2-core machine once the environments exist. `--full`: every
 benchmark on every release (an hour or more). The HTML goes to .asv/html; view it
-with `.venvs/tools/bin/asv preview` (serves http://127.0.0.1:8080).
+with `.venvs/tools/bin/asv preview` (serves http://127.0.0.1:8080); it links the
+"Which ReLU?" report of the commit (tools/report.py), built into .asv/html/report.
 
 asv builds the project from the commit (HEAD), not from uncommitted changes;
 the benchmarks themselves come from the working tree (asv_bench/benchmarks).
@@ -32,12 +33,14 @@ sys.path.insert(0, str(ROOT))
 from relu_impls.releases import version_tuple  # noqa: E402  (imports no backend)
 
 # The pull-request set: forward and gradient time of each variant at 1000x1000
-# float64 on random-sign data (C linker), and the deterministic graph counts.
+# float64 on random-sign data (C linker), and the figures with no timing noise:
+# graph counts and instructions per call (under valgrind) at the same point.
 # A PR check passes these to `asv run/continuous --bench` (asv matches a
 # parameterized benchmark as "name(param, ...)", params as repr() strings).
 PR_BENCH = [
     r"^relu\.(Forward\.time_forward|Gradient\.time_gradient)\('\w+', '1000x1000', 'float64'\)$",
     r"^graph\.",
+    r"^instructions\.",
 ]
 # The default run adds what reads the PR numbers: input data and the floors at the same point.
 DEFAULT_BENCH = PR_BENCH + [
@@ -160,6 +163,31 @@ def tally(result_file, chosen, benchmarks):
     return numbers, skipped, failed
 
 
+def publish_report(machine, commit, env_names):
+    """The "Which ReLU?" report (tools/report.py) of this commit, in asv's HTML and linked from its index.
+
+    First the semantics of the environments just run (stored beside their results, so
+    publish.yml's shards carry them too). After `asv publish`, which deletes its HTML
+    directory. Returns the number of failures.
+    """
+    import report
+    import report_link
+    import report_semantics
+
+    print("\nreport: semantics of each environment run, then the report", flush=True)
+    mdir = report.ASV / "results" / machine
+    envs = [e for e in report_semantics.asv_environments(report.ASV / "env") if e[0] in env_names]
+    failures = report_semantics.collect(mdir, envs)
+    try:
+        out_dir, changes = report.build(report.ASV / "results", report.ASV / "html" / "report", machine, commit)
+    except SystemExit as exc:  # the report's own message, e.g. no result files of this commit
+        print(f"report not built: {exc}")
+        return failures + 1
+    report_link.link_index(report.ASV / "html", out_dir)
+    print(f"report: {out_dir / 'index.html'} ({len(changes)} changes between releases), linked from asv's index")
+    return failures
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="every benchmark on every release in asv.conf.json")
@@ -230,6 +258,7 @@ def main(argv=None):
         failures += 1
 
     asv("publish", env=env)
+    failures += publish_report(machine, commit, {names[r] for r in runnable})
     print(f"\nHTML report: {ROOT / '.asv' / 'html'}; view it with: {TOOLS_BIN / 'asv'} preview")
     return 1 if failures else 0
 

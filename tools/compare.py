@@ -17,7 +17,9 @@ The rule (defaults in RULE and RUN below, the one place to tune them):
   share a process, so the test alone overstates significance); without samples,
   asv's 99% confidence intervals must not overlap;
 - a track_ figure (graph nodes, loops: deterministic) is WORSE when it grew at
-  all, whatever the timing noise; a peakmem_ figure when it grew beyond --threshold.
+  all, whatever the timing noise; instructions per call (valgrind, near
+  deterministic) when they grew beyond RULE.instructions; a peakmem_ figure when
+  it grew beyond --threshold.
 
 Exit status (the most severe applies):
   0  nothing slower
@@ -38,7 +40,7 @@ import math
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,6 +57,9 @@ class Rule:
     # processes differ (measured: 17% between identical commits, p=0.005, on a loaded 2-core machine).
     # Also require the interquartile ranges of base and head not to overlap.
     separate_iqr: bool = True
+    # Instructions per call (valgrind) repeat to well under 1 % between processes, not exactly:
+    # worse beyond this ratio. Other track_ figures (graph counts) are exact: worse on any increase.
+    instructions: float = 1.02
 
 
 @dataclass(frozen=True)
@@ -164,8 +169,9 @@ def judge(comparisons, samples, stats, rule=RULE):
             continue
         c.ratio = c.head / c.base if c.base else (math.inf if c.head else 1.0)
         if c.kind == "track":
-            c.significant = c.head != c.base
-            c.status = WORSE if c.head > c.base else BETTER if c.head < c.base else SAME
+            limit = rule.instructions if c.unit == "instructions" else 1.0
+            c.significant = c.ratio > limit or c.ratio < 1 / limit
+            c.status = WORSE if c.ratio > limit else BETTER if c.ratio < 1 / limit else SAME
         elif c.kind == "time":
             c.p = p_value(*samples.get(i, (None, None)))
             if c.p is None:
@@ -323,7 +329,7 @@ def render(comparisons, base, head, rule=RULE):
         + f" rule: time slower when head/base > {rule.threshold} and Mann-Whitney U significant at "
         f"family-wise α={rule.alpha} (Holm)"
         + (" with disjoint interquartile ranges" if rule.separate_iqr else "")
-        + f"; track_ figures fail on any increase. Exit status {code}.",
+        + f"; track_ figures fail on any increase (instructions: beyond {rule.instructions}). Exit status {code}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -383,7 +389,8 @@ def rev_parse(ref):
     return out.stdout.strip()
 
 
-def run_asv(conf_path, output, base, head, env_names, bench, run=RUN):
+def run_asv(conf_path, output, commits, env_names, bench, run=RUN):
+    """Benchmark `commits` in one asv run, rounds interleaved across them; returns asv's exit status."""
     env = asv_env()
     asv = [sys.executable, "-m", "asv"]
     subprocess.run(
@@ -394,11 +401,11 @@ def run_asv(conf_path, output, base, head, env_names, bench, run=RUN):
         stdout=subprocess.DEVNULL,
     )
     machine_dir = output / "results" / run.machine
-    for commit in {base, head}:  # stale results of an earlier run would be compared otherwise
+    for commit in commits:  # stale results of an earlier run would be compared otherwise
         for old in machine_dir.glob(f"{commit[:8]}-*.json"):
             old.unlink()
     hashes = output / "commits.txt"
-    hashes.write_text(f"{base}\n{head}\n")
+    hashes.write_text("".join(f"{commit}\n" for commit in commits))
     cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", run.machine]
     cmd += ["--record-samples", "--show-stderr", "--no-pull"]
     cmd += ["--interleave-rounds" if run.interleave else "--no-interleave-rounds"]
@@ -489,8 +496,8 @@ def main(argv=None):
     parser.add_argument("--no-run", action="store_true", help="compare the results already in --output")
     args = parser.parse_args(argv)
 
-    rule = Rule(threshold=args.threshold, alpha=args.alpha, separate_iqr=RULE.separate_iqr)
-    run = Run(rounds=args.rounds, interleave=RUN.interleave, machine=RUN.machine)
+    rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
+    run = replace(RUN, rounds=args.rounds)
     base, head = rev_parse(args.base), rev_parse(args.head)
     bench = args.bench or default_bench()
     output = args.output.resolve()
@@ -513,7 +520,7 @@ def main(argv=None):
     env_names = [names[name] for name in wanted]
 
     if not args.no_run:
-        code = run_asv(conf_path, output, base, head, env_names, bench, run)
+        code = run_asv(conf_path, output, [base, head], env_names, bench, run)
         print(f"asv run exited {code}", flush=True)
     comparisons, markdown = compare(conf_path, output, base, head, env_names, bench, rule, run.machine)
     print(markdown)

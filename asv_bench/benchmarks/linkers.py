@@ -1,10 +1,20 @@
-"""Which linker runs each variant fastest (C, Numba, JAX), where the library has several.
+"""Which linker runs each variant fastest (C, Numba, JAX on the CPU, JAX on a GPU), where the library has several.
 
-One size and dtype (1000x1000 float64), random-sign data. A linker the release lacks,
-or whose package is not installed, is skipped with the reason.
+One size and dtype (1000x1000 float64), random-sign data. The device is part of the
+linker parameter, so CPU and GPU figures never share a series: "jax" is pinned to the
+CPU even where a GPU is present, "jax-gpu" runs only on a GPU (relu_impls.devices).
+A linker the release lacks, whose package is not installed, or whose device this
+machine has not, is skipped with the reason.
 """
 
 from .common import DTYPE, KIND, LINKERS, SHAPE, VARIANT_NAMES, Timing, compile_function, make_data
+
+try:
+    from relu_impls.devices import block, place, prepare_linker
+except ImportError as exc:  # a commit of the project from before relu_impls.devices: skipped, still discovered
+    _IMPORT_ERROR = exc
+else:
+    _IMPORT_ERROR = None
 
 
 class Linkers(Timing):
@@ -12,17 +22,30 @@ class Linkers(Timing):
     param_names = ["variant", "linker"]
 
     def setup(self, variant, linker):
-        self.forward = compile_function(variant, DTYPE, "forward", linker)
-        self.gradient = compile_function(variant, DTYPE, "gradient", linker)
-        self.x = make_data(KIND, SHAPE, DTYPE)
-        # Numba and JAX compile on the first call; keep that out of the samples.
-        self.forward(self.x)
-        self.gradient(self.x)
+        if _IMPORT_ERROR is not None:
+            raise NotImplementedError(f"this commit has no relu_impls.devices: {_IMPORT_ERROR}")
+        # Pins JAX to the linker's device before anything is compiled; raises the skip.
+        library_linker = prepare_linker(linker)[0]
+        self.forward = compile_function(variant, DTYPE, "forward", library_linker)
+        self.gradient = compile_function(variant, DTYPE, "gradient", library_linker)
+        # Already on the device: a numpy input would be copied there on every call. The type
+        # check would copy it back to numpy, so it is off, for every linker alike.
+        self.x = place(make_data(KIND, SHAPE, DTYPE), linker)
+        for f in (self.forward, self.gradient):
+            f.trust_input = True
+            # Numba and JAX compile on the first call; keep that out of the samples.
+            block(f(self.x))
 
     def time_forward(self, variant, linker):
-        """Forward time per linker. Data: 1000x1000 float64 seeded normal with exact zeros (random signs)."""
-        self.forward(self.x)
+        """Forward time per linker and device ("jax": CPU, "jax-gpu": GPU), waiting for the result.
+
+        Data: 1000x1000 float64 seeded normal with exact zeros (random signs), already on the device.
+        """
+        block(self.forward(self.x))
 
     def time_gradient(self, variant, linker):
-        """Gradient time per linker. Data: 1000x1000 float64 seeded normal with exact zeros (random signs)."""
-        self.gradient(self.x)
+        """Gradient time per linker and device ("jax": CPU, "jax-gpu": GPU), waiting for the result.
+
+        Data: 1000x1000 float64 seeded normal with exact zeros (random signs), already on the device.
+        """
+        block(self.gradient(self.x))

@@ -3,7 +3,6 @@ backend environment (RELU_TEST_VENVS) gives every benchmark a number or an expli
 
 import json
 import os
-import re
 import subprocess
 import sys
 from itertools import product
@@ -36,6 +35,7 @@ BENCHMARKS = [
     "floors.Floors.time_floor",
     "graph.Graph.track_loops",
     "graph.Graph.track_nodes",
+    "instructions.Instructions.track_instructions",
     "linkers.Linkers.time_forward",
     "linkers.Linkers.time_gradient",
     "memory.Memory.peakmem_gradient",
@@ -48,6 +48,7 @@ QUICK_BENCH = [
     r"^relu\.\w+\.time_\w+\('\w+', '100x100', 'float64'\)$",
     r"^floors\.Floors\.time_floor\('\w+', '100x100', 'float64'\)$",
     r"^graph\.",
+    r"^instructions\.Instructions\.track_instructions\('(max_x0|relu_op)', ",
     r"^data\.InputData\.time_\w+\('max_x0', ",
     r"^linkers\.Linkers\.time_\w+\('max_x0', ",
     r"^memory\.Memory\.peakmem_gradient\('max_x0'\)$",
@@ -170,12 +171,22 @@ def test_graph_counts_are_whole_numbers(quick_run):
         assert counts and all(v == int(v) and v >= 1 for v in counts), (name, counts)
 
 
-def test_pr_set_is_each_variant_at_the_seed_point_plus_graph_counts(quick_run):
+def test_instruction_counts_cover_the_loop(quick_run):
+    """At least one instruction per element (1000x1000): the C loop was counted, not only Python's call."""
+    _, result, _ = quick_run
+    data = json.loads(result.read_text())
+    column = data["result_columns"].index("result")
+    counts = [v for v in data["results"]["instructions.Instructions.track_instructions"][column] if v == v]
+    assert counts and all(1e6 <= v < 1e9 for v in counts), counts
+
+
+def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_run):
     benchmarks, _, _ = quick_run
     chosen = selected(benchmarks, PR_BENCH)
     assert sorted(chosen) == [
         "graph.Graph.track_loops",
         "graph.Graph.track_nodes",
+        "instructions.Instructions.track_instructions",
         "relu.Forward.time_forward",
         "relu.Gradient.time_gradient",
     ]
@@ -184,4 +195,3 @@ def test_pr_set_is_each_variant_at_the_seed_point_plus_graph_counts(quick_run):
         points = [p for i, p in enumerate(product(*params)) if i in chosen[name]]
         assert len(points) == len(params[0])
         assert all(p[1:] == ("'1000x1000'", "'float64'") for p in points)
-    assert all(re.search(r"^graph\.", name) or name.startswith("relu.") for name in chosen)

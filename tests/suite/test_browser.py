@@ -1,6 +1,7 @@
 """The published history in a real browser: asv's HTML, built from results of two environments that
 tools/results.py merged, stored on a branch and restored, shows a benchmark's graph with points for
-both environments and both commits. Debian's Chromium, driven by Playwright; screenshot in artifacts/.
+both environments and both commits; its link leads to the "Which ReLU?" report (tools/report.py), which
+renders its tables and plots. Debian's Chromium, driven by Playwright; screenshots in artifacts/.
 
 asv's pages load jQuery, Flot & co. from CDNs, which this machine cannot reach: the browser gets the
 same libraries from Debian packages instead (OFFLINE_LIBRARIES), and the pages' integrity attributes
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare import asv_env, environment_names  # noqa: E402
 from envs import link_pythons, load_asv_conf, releases  # noqa: E402
+from report_semantics import asv_environments, collect  # noqa: E402
 from test_compare import ENV_DIR, copy_project, edit, git  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,7 +54,10 @@ EMPTY_LIBRARIES = {"jquery.flot.orderBars.js"}
 ENVS = ["theano-1.0.5", "pytensor-3.0.7"]
 BENCHMARK = "relu.Forward.time_forward"
 BENCH = r"^relu\.Forward\.time_forward\('max_x0', '100x100', 'float64'\)$"
+# The report's ratios and plots divide by the copy floor at the same point.
+FLOOR_BENCH = r"^floors\.Floors\.time_floor\('copy', '100x100', 'float64'\)$"
 SCREENSHOT = ROOT / "artifacts" / "asv-graph.png"
+REPORT_SCREENSHOT = ROOT / "artifacts" / "relu-report.png"
 ASV = [sys.executable, "-m", "asv"]
 
 
@@ -72,7 +77,8 @@ def scratch_conf(repo, tmp_path, results_dir):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """asv's HTML for two commits x two environments, the way publish.yml makes it."""
+    """asv's HTML for two commits x two environments, and the report linked from it, the way publish.yml
+    makes them (the shards measure the semantics, as tools/bench.py does there)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (Playwright cannot download a browser here)")
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
@@ -121,6 +127,8 @@ def site(tmp_path_factory):
             name,
             "--bench",
             BENCH,
+            "--bench",
+            FLOOR_BENCH,
             "-a",
             "rounds=1",
             "--no-pull",
@@ -128,6 +136,8 @@ def site(tmp_path_factory):
         ]
         run = subprocess.run(cmd, env=env, cwd=repo, capture_output=True, text=True)
         assert len(list(shard.glob("browser-test/*-*.json"))) == 2, (run.stdout + run.stderr)[-5000:]
+        envs = [e for e in asv_environments(ENV_DIR) if e[0] == name]
+        assert envs and not collect(shard / "browser-test", envs), f"semantics not measured in {name}"
         shards.append(shard)
 
     results = [sys.executable, str(ROOT / "tools" / "results.py")]
@@ -142,7 +152,12 @@ def site(tmp_path_factory):
     conf = scratch_conf(repo, tmp_path, restored)
     proc = subprocess.run([*ASV, "publish", "--config", str(conf)], env=env, cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return tmp_path / "html"
+    html = tmp_path / "html"
+    report = [sys.executable, str(ROOT / "tools" / "report.py"), "--results-dir", str(restored)]
+    report += ["--machine", "browser-test", "build", "--link", "--html-dir", str(html), "--out", str(html / "report")]
+    proc = subprocess.run(report, cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return html
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -211,4 +226,42 @@ def test_graph_shows_both_environments_and_both_commits(server):
     assert len(drawn) >= 2, f"series with points for both commits: {series} (title {title!r}, errors {errors})"
     for release in ENVS:  # asv labels a series with its environment's requirements
         assert any(release in s["label"] for s in drawn), f"no series for {release}: {series}"
+    assert not errors, errors
+
+
+def test_report_is_linked_from_asv_index_and_renders(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            serve_libraries_offline(page, server)
+            page.goto(f"{server}/index.html")
+            link = page.locator("a#relu-report-link")
+            link.wait_for(state="visible", timeout=60_000)
+            link.click()
+            page.wait_for_url(f"{server}/report/index.html", timeout=30_000)
+            page.wait_for_load_state("load")
+            heading = page.locator("h1#which-relu").inner_text()
+            tables = {
+                section: page.locator(f"section#{section} table").count()
+                for section in ("fastest", "timings", "semantics")
+            }
+            plots = page.evaluate(
+                """() => [...document.querySelectorAll('section#plots img')].map(i => ({
+                    src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0}))"""
+            )
+            semantics = page.locator("section#semantics").inner_text()
+            REPORT_SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(REPORT_SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    assert heading == "Which ReLU?"
+    assert all(tables.values()), f"a section without a table: {tables}"
+    assert plots and all(p["loaded"] for p in plots), f"plots missing or not loaded: {plots}"
+    for release in ENVS:
+        assert release in semantics, f"no semantics of {release} in: {semantics[:2000]}"
     assert not errors, errors

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from compare import FAILED, SAME, SLOWER, WORSE, Comparison, exit_code, holm, judge  # noqa: E402
+from compare import FAILED, RULE, SAME, SLOWER, WORSE, Comparison, exit_code, holm, judge  # noqa: E402
 from envs import link_pythons, releases  # noqa: E402
 
 # One release, two variants, one small point each: a few minutes for all three runs.
@@ -170,6 +170,17 @@ def test_any_increase_of_a_track_figure_fails():
     c = Comparison("graph.Graph.track_nodes", "variant=v", "env", "track", "nodes", 3, 4)
     judge([c], {}, {})
     assert c.status == WORSE and exit_code([c]) == 1
+
+
+def test_instruction_counts_fail_beyond_their_tolerance_only():
+    def counted(base, head):
+        return Comparison(
+            "instructions.Instructions.track_instructions", "v", "env", "track", "instructions", base, head
+        )
+
+    within, beyond = counted(1_000_000, 1_000_000 * (RULE.instructions - 0.005)), counted(1_000_000, 1_040_000)
+    judge([within, beyond], {}, {})
+    assert within.status == SAME and beyond.status == WORSE and exit_code([within, beyond]) == 1
 
 
 def test_a_small_significant_difference_below_the_threshold_passes():

@@ -1,0 +1,131 @@
+"""Instructions executed by one call of each variant's forward and gradient, counted by valgrind.
+
+Wall-clock time on a shared 2-core machine moves 10-40 % between processes; the
+instruction count of one call moves well under 1 %. It changes with the code that
+runs (a graph change, another loop, a slower C kernel), not with how that code
+meets the hardware (cache misses, mispredicted branches, memory bandwidth): the
+time benchmarks stay for those. The PR check runs all of these.
+
+One valgrind process per environment and commit counts every point (setup_cache),
+because starting Python and the library under valgrind costs 5-10 s. Counting is
+switched on only around the measured calls (callgrind client requests, through a
+helper compiled with gcc against valgrind's header). Each figure is the median of
+three calls after a warm-up call. Data: 1000x1000 float64, seeded normal with
+exact zeros (random signs); C linker.
+
+Run as `python -m benchmarks.instructions OUTDIR` (under callgrind) it is that process.
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .common import DTYPE, FUNCTIONS, KIND, LINKER, SHAPE, VARIANT_NAMES, Deterministic, compile_function, make_data
+
+CALLS = 3
+DUMP_LABEL = "desc: Trigger: Client Request: "
+TOGGLE_C = """
+#include <valgrind/callgrind.h>
+void count_start(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
+void count_stop(const char *label) { CALLGRIND_DUMP_STATS_AT(label); CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+def missing_tools():
+    """Why instructions cannot be counted here, or None."""
+    if not shutil.which("valgrind"):
+        return "valgrind is not installed (apt-get install valgrind)"
+    if not Path("/usr/include/valgrind/callgrind.h").exists():
+        return "valgrind's header valgrind/callgrind.h is missing"
+    if not shutil.which("gcc"):
+        return "gcc is not installed"
+    return None
+
+
+def read_dumps(outdir):
+    """{label: [instructions of each dump]} from callgrind's dump files in outdir."""
+    counts = {}
+    for dump in sorted(Path(outdir).glob("callgrind.out.*")):
+        label = total = None
+        for line in dump.read_text().splitlines():
+            if line.startswith(DUMP_LABEL):
+                label = line[len(DUMP_LABEL) :]
+            elif line.startswith("summary: "):
+                total = int(line.split()[1])
+        if label is not None and total is not None:
+            counts.setdefault(label, []).append(total)
+    return counts
+
+
+class Instructions(Deterministic):
+    params = (VARIANT_NAMES, FUNCTIONS)
+    param_names = ["variant", "function"]
+
+    def setup_cache(self):
+        reason = missing_tools()
+        if reason:
+            return {"skip": reason}
+        with tempfile.TemporaryDirectory() as outdir:
+            cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={outdir}/callgrind.out"]
+            cmd += [sys.executable, "-m", __name__, outdir]
+            # Fixed hash seed: dict and set layouts, hence the interpreter's own instructions, repeat.
+            env = dict(os.environ, PYTHONHASHSEED="0")
+            root = Path(__file__).resolve().parent.parent
+            proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+            if proc.returncode:
+                raise RuntimeError(f"valgrind run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            skips = json.loads(Path(outdir, "skips.json").read_text())
+            counts = {label: statistics.median(values) for label, values in read_dumps(outdir).items()}
+        return {"counts": counts, "skips": skips}
+
+    setup_cache.timeout = 900
+
+    def setup(self, cache, variant, function):
+        if "skip" in cache:
+            raise NotImplementedError(cache["skip"])
+        label = f"{variant}/{function}"
+        if label in cache["skips"]:
+            raise NotImplementedError(cache["skips"][label])
+        self.count = cache["counts"][label]
+
+    def track_instructions(self, cache, variant, function):
+        """How many instructions does one call execute? (1000x1000 float64, random signs, C linker.)"""
+        return self.count
+
+    track_instructions.unit = "instructions"
+
+
+def count_all(outdir):
+    """The valgrind process: count every point, dumping one callgrind file per call."""
+    import ctypes
+
+    helper = Path(outdir, "count.so")
+    source = Path(outdir, "count.c")
+    source.write_text(TOGGLE_C)
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(helper), str(source)], check=True)
+    lib = ctypes.CDLL(str(helper))
+    x = make_data(KIND, SHAPE, DTYPE)
+    skips = {}
+    for variant in VARIANT_NAMES:
+        for function in FUNCTIONS:
+            label = f"{variant}/{function}"
+            try:
+                f = compile_function(variant, DTYPE, function, LINKER)
+            except NotImplementedError as exc:
+                skips[label] = str(exc)
+                continue
+            f(x)
+            for _ in range(CALLS):
+                lib.count_start()
+                f(x)
+                lib.count_stop(label.encode())
+    Path(outdir, "skips.json").write_text(json.dumps(skips))
+
+
+if __name__ == "__main__":
+    count_all(sys.argv[1])
