@@ -246,7 +246,8 @@ def summarize(record):
     rule = record["rule"]
     lines = [
         f"Rule: time slower when head/base > {rule['threshold']}, Mann-Whitney Holm α={rule['alpha']}"
-        f"{', disjoint interquartile ranges' if rule['separate_iqr'] else ''}; instructions worse beyond "
+        f"{', disjoint interquartile ranges' if rule['separate_iqr'] else ''}"
+        f"{', corrected for the machine drift' if rule.get('drift_min') else ''}; instructions worse beyond "
         f"{rule['instructions']}; graph counts on any increase. asv: the suite's settings (common.Timing), "
         f"rounds interleaved.",
         "",

@@ -200,6 +200,22 @@ def test_a_large_difference_within_the_noise_passes():
     assert c.status == SAME and not c.significant
 
 
+def test_a_machine_slower_for_all_of_head_flags_only_what_is_slower_beyond_that():
+    """Head ran while the machine was 20 % slower for everything; one benchmark was slowed by 50 % on top."""
+    base = [1.0 + i * 1e-3 for i in range(20)]
+    comparisons, samples = [], {}
+    for i in range(10):
+        factor = 1.2 * (1.5 if i == 0 else 1.0)
+        head = [x * factor for x in base]
+        c = timing(sorted(base)[10], sorted(head)[10])
+        c.params = f"variant=v{i}"
+        samples[len(comparisons)] = (base, head)
+        comparisons.append(c)
+    judge(comparisons, samples, {})
+    assert [c.status for c in comparisons] == [SLOWER] + [SAME] * 9
+    assert abs(comparisons[0].ratio - 1.5) < 0.01 and "drift" in comparisons[0].note
+
+
 def test_holm_corrects_for_many_comparisons():
     assert holm([0.001, 0.04, 0.03], 0.05) == [True, False, False]
     assert holm([0.001, 0.02, 0.03], 0.05) == [True, True, True]
