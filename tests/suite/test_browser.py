@@ -7,6 +7,7 @@ asv's pages load jQuery, Flot & co. from CDNs, which this machine cannot reach: 
 same libraries from Debian packages instead (OFFLINE_LIBRARIES), and the pages' integrity attributes
 are dropped in flight (Debian minifies its own copies)."""
 
+import contextlib
 import functools
 import http.server
 import json
@@ -198,7 +199,9 @@ def serve_libraries_offline(page, server):
     page.route(f"{server}/index.html", without_integrity)
 
 
-def test_graph_shows_both_environments_and_both_commits(server):
+@contextlib.contextmanager
+def browser_page(server):
+    """A Chromium page that serves asv's JS libraries offline, and the page errors it collects."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -208,19 +211,24 @@ def test_graph_shows_both_environments_and_both_commits(server):
             errors = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             serve_libraries_offline(page, server)
-            page.goto(f"{server}/index.html#{BENCHMARK}?p-variant='max_x0'&p-shape='100x100'&p-dtype='float64'")
-            page.wait_for_function("() => window.$ && $('#main-graph').data('plot')", timeout=60_000)
-            page.wait_for_timeout(500)  # let the plot finish drawing before the screenshot
-            series = page.evaluate(
-                """() => $('#main-graph').data('plot').getData().map(s => ({
-                    label: s.label || '',
-                    points: s.data.filter(d => d && d[1] !== null && isFinite(d[1])).length}))"""
-            )
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            title = page.locator("#title").inner_text() if page.locator("#title").count() else ""
+            yield page, errors
         finally:
             browser.close()
+
+
+def test_graph_shows_both_environments_and_both_commits(server):
+    with browser_page(server) as (page, errors):
+        page.goto(f"{server}/index.html#{BENCHMARK}?p-variant='max_x0'&p-shape='100x100'&p-dtype='float64'")
+        page.wait_for_function("() => window.$ && $('#main-graph').data('plot')", timeout=60_000)
+        page.wait_for_timeout(500)  # let the plot finish drawing before the screenshot
+        series = page.evaluate(
+            """() => $('#main-graph').data('plot').getData().map(s => ({
+                label: s.label || '',
+                points: s.data.filter(d => d && d[1] !== null && isFinite(d[1])).length}))"""
+        )
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        title = page.locator("#title").inner_text() if page.locator("#title").count() else ""
     # One parameter point was measured, so each drawn series is one environment.
     drawn = [s for s in series if s["points"] >= 2]
     assert len(drawn) >= 2, f"series with points for both commits: {series} (title {title!r}, errors {errors})"
@@ -230,35 +238,24 @@ def test_graph_shows_both_environments_and_both_commits(server):
 
 
 def test_report_is_linked_from_asv_index_and_renders(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            errors = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            serve_libraries_offline(page, server)
-            page.goto(f"{server}/index.html")
-            link = page.locator("a#relu-report-link")
-            link.wait_for(state="visible", timeout=60_000)
-            link.click()
-            page.wait_for_url(f"{server}/report/index.html", timeout=30_000)
-            page.wait_for_load_state("load")
-            heading = page.locator("h1#which-relu").inner_text()
-            tables = {
-                section: page.locator(f"section#{section} table").count()
-                for section in ("fastest", "timings", "semantics")
-            }
-            plots = page.evaluate(
-                """() => [...document.querySelectorAll('section#plots img')].map(i => ({
-                    src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0}))"""
-            )
-            semantics = page.locator("section#semantics").inner_text()
-            REPORT_SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(REPORT_SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(server) as (page, errors):
+        page.goto(f"{server}/index.html")
+        link = page.locator("a#relu-report-link")
+        link.wait_for(state="visible", timeout=60_000)
+        link.click()
+        page.wait_for_url(f"{server}/report/index.html", timeout=30_000)
+        page.wait_for_load_state("load")
+        heading = page.locator("h1#which-relu").inner_text()
+        tables = {
+            section: page.locator(f"section#{section} table").count() for section in ("fastest", "timings", "semantics")
+        }
+        plots = page.evaluate(
+            """() => [...document.querySelectorAll('section#plots img')].map(i => ({
+                src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0}))"""
+        )
+        semantics = page.locator("section#semantics").inner_text()
+        REPORT_SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(REPORT_SCREENSHOT), full_page=True)
     assert heading == "Which ReLU?"
     assert all(tables.values()), f"a section without a table: {tables}"
     assert plots and all(p["loaded"] for p in plots), f"plots missing or not loaded: {plots}"

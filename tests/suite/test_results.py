@@ -65,6 +65,12 @@ def cli(*args, **kwargs):
     return subprocess.run([*SCRIPT, *map(str, args)], capture_output=True, text=True, **kwargs)
 
 
+def git_out(repo, *args, input=None):
+    return subprocess.run(
+        ["git", *args], cwd=repo, input=input, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def branch_files(repo, branch="asv-results"):
     return results.stored_files(results.branch_commit(branch, repo)[1], repo)
 
@@ -145,32 +151,12 @@ def test_restore_rejects_a_corrupt_stored_file_and_keeps_the_good_ones(repo, tmp
     shard(good, "env-a")
     results.store("asv-results", good, "m", repo)
     # Corrupt one file on the branch behind the script's back.
-    blob = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin"], cwd=repo, input="{oops", capture_output=True, text=True, check=True
-    ).stdout.strip()
-    tree = subprocess.run(
-        ["git", "mktree"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-        input=f"100644 blob {blob}\tbenchmarks.json\n",
-    ).stdout.strip()
+    blob = git_out(repo, "hash-object", "-w", "--stdin", input="{oops")
+    tree = git_out(repo, "mktree", input=f"100644 blob {blob}\tbenchmarks.json\n")
     parent = results.branch_commit("asv-results", repo)[1]
-    base_tree = subprocess.run(
-        ["git", "rev-parse", f"{parent}:ci"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    tree = subprocess.run(
-        ["git", "mktree"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-        input=f"100644 blob {blob}\tbenchmarks.json\n040000 tree {base_tree}\tci\n",
-    ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "commit-tree", tree, "-p", parent, "-m", "bad"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    base_tree = git_out(repo, "rev-parse", f"{parent}:ci")
+    tree = git_out(repo, "mktree", input=f"100644 blob {blob}\tbenchmarks.json\n040000 tree {base_tree}\tci\n")
+    commit = git_out(repo, "commit-tree", tree, "-p", parent, "-m", "bad")
     subprocess.run(["git", "update-ref", "refs/heads/asv-results", commit], cwd=repo, check=True)
     out = tmp_path / "out"
     proc = cli("restore", "--dir", out, "--repo", repo)
