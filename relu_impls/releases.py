@@ -16,6 +16,17 @@ LIBRARIES = {
     "pytensor": ("pytensor", "PYTENSOR_FLAGS"),
 }
 
+
+def library_pin(requirements):
+    """(library, version) of an asv requirements dict that names exactly one library, else None.
+
+    A value may carry pip options after the version (asv passes them on):
+    {"theano": "0.7.0 --no-build-isolation"} -> ("theano", "0.7.0").
+    """
+    found = [(name, value.split()[0]) for name, value in requirements.items() if name in LIBRARIES and value]
+    return found[0] if len(found) == 1 else None
+
+
 # What to pip install when nothing is: the current release line.
 SUGGESTED_INSTALL = "pip install pytensor  (or theano==1.0.5 numpy==1.23.5 scipy==1.11.4)"
 

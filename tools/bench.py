@@ -30,7 +30,7 @@ from envs import ROOT, link_pythons, releases  # noqa: E402
 from run_tests import tools_venv  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from relu_impls.releases import version_tuple  # noqa: E402  (imports no backend)
+from relu_impls.releases import library_pin, version_tuple  # noqa: E402  (imports no backend)
 
 # The pull-request set: forward and gradient time of each variant at 1000x1000
 # float64 on random-sign data (C linker), and the figures with no timing noise:
@@ -61,8 +61,8 @@ def in_tools_venv():
 def default_releases(table):
     newest = {}
     for name, entry in table.items():
-        library = next(lib for lib in entry["req"] if name.startswith(f"{lib}-"))
-        version = version_tuple(entry["req"][library])
+        library, pin = library_pin(entry["req"])
+        version = version_tuple(pin)
         if library in DEFAULT_LIBRARIES and version > newest.get(library, ((),))[0]:
             newest[library] = (version, name)
     return [newest[lib][1] for lib in DEFAULT_LIBRARIES if lib in newest]

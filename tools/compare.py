@@ -45,7 +45,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from envs import LIBRARIES, PYTHONS_BIN, ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
+from envs import PYTHONS_BIN, ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
+
+from relu_impls.releases import library_pin  # noqa: E402  (imports no backend)
 
 
 @dataclass(frozen=True)
@@ -236,10 +238,8 @@ def exit_code(comparisons):
 
 
 def release_label(requirements, fallback):
-    for name, version in (requirements or {}).items():
-        if name in LIBRARIES:
-            return f"{name}-{version}"
-    return fallback
+    pin = library_pin(requirements or {})
+    return "-".join(pin) if pin else fallback
 
 
 def load_results(results_dir, machine, commit, env_names):

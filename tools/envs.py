@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from relu_impls.releases import LIBRARIES  # noqa: E402  (imports no backend)
+from relu_impls.releases import library_pin  # noqa: E402  (imports no backend)
 
 PYTHONS_BIN = ROOT / ".pythons" / "bin"
 VENVS = ROOT / ".venvs"
@@ -36,16 +36,20 @@ def releases(conf=None):
     conf = conf or load_asv_conf()
     found = {}
     for entry in conf["include"]:
-        libs = [name for name in entry["req"] if name in LIBRARIES]
-        if len(libs) != 1:
+        pin = library_pin(entry["req"])
+        if pin is None:
             raise ValueError(f"asv.conf.json include entry must name exactly one library: {entry}")
-        found[f"{libs[0]}-{entry['req'][libs[0]]}"] = entry
+        found["-".join(pin)] = entry
     return found
 
 
 def requirements(entry):
-    """pip requirement lines for an include entry, numpy first (old numpy needs its scipy)."""
-    return [f"{name}=={version}" if version else name for name, version in entry["req"].items()]
+    """pip arguments for an include entry, numpy first (old numpy needs its scipy); options after a version pass on."""
+    args = []
+    for name, value in entry["req"].items():
+        version, *options = value.split() if value else [""]
+        args += [f"{name}=={version}" if version else name, *options]
+    return args
 
 
 def _runs(executable):

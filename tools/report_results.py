@@ -14,7 +14,7 @@ from typing import Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from relu_impls.releases import LIBRARIES, version_tuple  # noqa: E402  (imports no backend)
+from relu_impls.releases import LIBRARIES, library_pin, version_tuple  # noqa: E402  (imports no backend)
 
 # benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
 SOURCES = {
@@ -50,8 +50,8 @@ def lineage(releases):
 
 def release_from(requirements):
     """The Release an asv requirements/params dict names, or None."""
-    found = [(lib, requirements[lib]) for lib in LIBRARIES if requirements.get(lib)]
-    return Release(*found[0]) if len(found) == 1 else None
+    pin = library_pin(requirements)
+    return Release(*pin) if pin else None
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 from bench import PR_BENCH, selected, tally  # noqa: E402
-from envs import LIBRARIES, PYTHONS_BIN, link_pythons, load_asv_conf, releases  # noqa: E402
+from envs import PYTHONS_BIN, link_pythons, load_asv_conf, releases, requirements  # noqa: E402
+
+from relu_impls.releases import LIBRARIES  # noqa: E402
 
 ASV = [sys.executable, "-m", "asv"]
 # The releases the project promises to track (README); the newest PyTensor must run on the newest Python it supports.
 PROMISED = [
+    "theano-0.7.0",
     "theano-0.8.2",
     "theano-0.9.0",
     "theano-1.0.4",
@@ -73,6 +76,17 @@ def test_conf_covers_every_promised_release():
         reqs = list(entry["req"])
         # asv installs each in its own pip call, in this order; an unpinned scipy follows the newest numpy.
         assert reqs[:2] == ["numpy", "scipy"] and all(entry["req"].values()), f"{name}: pin numpy, then scipy"
+
+
+def test_theano_0_7_is_built_by_the_old_setuptools_with_2to3():
+    """Its Python 2 source installs only when pip builds it, unisolated, after setuptools < 60."""
+    from asv.util import ParsedPipDeclaration
+
+    req = releases()["theano-0.7.0"]["req"]
+    assert list(req).index("setuptools") < list(req).index("theano") and int(req["setuptools"].split(".")[0]) < 60
+    asv_call = ParsedPipDeclaration(f"theano {req['theano']}")
+    assert (asv_call.pkgname, asv_call.specification, asv_call.flags) == ("theano", "==0.7.0", ["--no-build-isolation"])
+    assert requirements({"req": req})[-2:] == ["theano==0.7.0", "--no-build-isolation"]  # the test venvs
 
 
 def test_asv_makes_one_environment_per_release_and_no_other(monkeypatch):
