@@ -21,7 +21,7 @@ from relu_impls.semantics import EXPECTED  # noqa: E402
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
 MACHINE = "fixture"
-PYTENSOR_ENV = "existing-py_work_main_.venvs_pytensor-3.0.7_bin_python"
+PYTENSOR_ENV = "existing-py_repo_.venvs_pytensor-3.0.7_bin_python"
 SCRIPT = [sys.executable, str(ROOT / "tools" / "report.py")]
 
 
