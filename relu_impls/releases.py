@@ -56,6 +56,15 @@ def required_flags(library, version, python=None):
     return {}
 
 
+def portable_build_flags(library):
+    """Flags that make the library compile its C for x86-64-v2 instead of the host's -march=native.
+
+    For processes run under valgrind, which cannot decode AVX-512 (EVEX) instructions:
+    a `-march` in the C++ flags stops the library's own detection of the host's.
+    """
+    return {"gcc.cxxflags" if library == "theano" else "gcc__cxxflags": "-march=x86-64-v2"}
+
+
 # Library-specific failures and the fix known for them (matched in the error text).
 KNOWN_FIXES = [
     ("blas_opt_info", "set the BLAS flag, e.g. THEANO_FLAGS=blas.ldflags= (relu_impls does so unless you set it)"),

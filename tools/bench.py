@@ -34,13 +34,14 @@ from relu_impls.releases import library_pin, version_tuple  # noqa: E402  (impor
 
 # The pull-request set: forward and gradient time of each variant at 1000x1000
 # float64 on random-sign data (C linker), and the figures with no timing noise:
-# graph counts and instructions per call (under valgrind) at the same point.
+# graph counts, instructions per call (under valgrind) and page faults per call at the same point.
 # A PR check passes these to `asv run/continuous --bench` (asv matches a
 # parameterized benchmark as "name(param, ...)", params as repr() strings).
 PR_BENCH = [
     r"^relu\.(Forward\.time_forward|Gradient\.time_gradient)\('\w+', '1000x1000', 'float64'\)$",
     r"^graph\.",
     r"^instructions\.",
+    r"^faults\.",
 ]
 # The default run adds what reads the PR numbers: input data and the floors at the same point.
 DEFAULT_BENCH = PR_BENCH + [

@@ -5,11 +5,17 @@
 
 Both commits are built and benchmarked in one `asv run` on this machine, rounds
 interleaved across the two commits (`--interleave-rounds`), with raw samples
-recorded, so drift of the machine hits both alike. The result JSON files are
-read directly (asv's `continuous` shows no comparison once a benchmark fails):
-every comparison that exists is shown, and every failure is named.
+recorded, so drift of the machine hits both alike. The suite that runs is BASE's
+(asv_bench/benchmarks at BASE), plus the drift reference of this checkout
+(tools/drift_reference.py): a pull request can neither edit nor drop the
+benchmarks that judge it. The result JSON files are read directly (asv's
+`continuous` shows no comparison once a benchmark fails): every comparison that
+exists is shown, and every failure is named.
 
 The rule (defaults in RULE and RUN below, the one place to tune them):
+- each timing ratio is divided by the machine's drift: the median head/base ratio
+  of the reference kernels (numpy only, unchanged by any commit) in the same
+  environment and rounds;
 - a timing is SLOWER when head/base (medians) > --threshold AND the difference is
   significant: two-sided Mann-Whitney U on the recorded samples, Holm-corrected
   over all timing comparisons of the run at family-wise --alpha, and the
@@ -18,14 +24,15 @@ The rule (defaults in RULE and RUN below, the one place to tune them):
   asv's 99% confidence intervals must not overlap;
 - a track_ figure (graph nodes, loops: deterministic) is WORSE when it grew at
   all, whatever the timing noise; instructions per call (valgrind, near
-  deterministic) when they grew beyond RULE.instructions; a peakmem_ figure when
-  it grew beyond --threshold.
+  deterministic) when they grew beyond RULE.instructions; page faults per call
+  when they grew by more than RULE.faults; a peakmem_ figure when it grew beyond
+  --threshold.
 
 Exit status (the most severe applies):
   0  nothing slower
   1  a slowdown beyond the threshold (or a worse track_ figure)
   2  a benchmark failed or vanished in HEAD (failed, newly skipped, or no result),
-     or the check could not run
+     the drift reference failed, or the check could not run
 
 Environments: release names from asv.conf.json (e.g. theano-1.0.5) or asv
 environment names; default: the newest Theano and PyTensor (tools/bench.py);
@@ -38,6 +45,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,26 +60,23 @@ from relu_impls.releases import library_pin  # noqa: E402  (imports no backend)
 
 @dataclass(frozen=True)
 class Rule:
-    """When a comparison counts as a slowdown."""
+    """When a comparison counts as a slowdown (values chosen with tools/experiment.py, README)."""
 
-    # head/base ratio of medians (after the drift correction below). On a shared 2-core machine 1000x1000
-    # timings of unchanged code reached 1.44 after the correction (tools/experiment.py, README): small
-    # slowdowns are left to the instruction counts, which repeat to 0.01 %.
+    # head/base ratio of medians, after the drift correction.
     threshold: float = 1.5
     alpha: float = 0.01  # family-wise error rate over all timing comparisons of one run (Holm)
     # Samples within one asv round share a process, so Mann-Whitney overstates significance when
-    # processes differ (measured: 17% between identical commits, p=0.005, on a loaded 2-core machine).
-    # Also require the interquartile ranges of base and head not to overlap.
+    # processes differ. Also require the interquartile ranges of base and head not to overlap.
     separate_iqr: bool = True
-    # Instructions per call (valgrind) repeat to 0.01 % between identical commits (tools/experiment.py),
-    # not exactly: worse beyond this ratio. Other track_ figures (graph counts) are exact: any increase.
+    # Instructions per call (valgrind) repeat to 0.01 % between identical commits, not exactly: worse
+    # beyond this ratio. Other track_ figures (graph counts) are exact: any increase.
     instructions: float = 1.01
-    # Everything benchmarked for one commit in one round can run slower together on a shared machine
-    # (measured between identical trees: the median head/base ratio of one run from 0.89 to 1.17). Divide
-    # each timing ratio (and head's samples) by the median ratio of its environment's timings, when it has
-    # at least this many; 0 turns the correction off. A change that slows every variant alike is left to
-    # the instruction counts.
-    drift_min: int = 8
+    # Page faults per steady-state call: 0 at every point measured; an output on fresh memory costs
+    # ~2000 (8 MB). Worse when they grew by more than this many.
+    faults: int = 64
+    # Divide each timing ratio by the median ratio of the drift reference (tools/drift_reference.py)
+    # in its environment: the same rounds run slower or faster together on a shared machine.
+    drift: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ RUN = Run()
 OUTPUT = ROOT / ".asv" / "pr-check"
 TOOLS_BIN = Path(sys.executable).parent
 
-FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW = (
+FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW, SKIPPED, REFERENCE = (
     "failed",
     "vanished",
     "slower",
@@ -99,8 +104,13 @@ FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW = (
     "same",
     "fixed",
     "new",
+    "skipped",
+    "reference",
 )
-MARK = {FAILED: "❌", VANISHED: "❌", SLOWER: "🔴", WORSE: "🔴", FASTER: "🟢", BETTER: "🟢", FIXED: "🟢", NEW: "🆕"}
+# The drift reference's benchmarks, as tools/compare.py adds them to the suite.
+REFERENCE_MODULE = "reference"
+REFERENCE_BENCH = rf"^{REFERENCE_MODULE}\."
+MARK = {FAILED: "❌", VANISHED: "❌", SKIPPED: "⏭️", SLOWER: "🔴", WORSE: "🔴", FASTER: "🟢", BETTER: "🟢", FIXED: "🟢", NEW: "🆕"}
 SEVERITY = {FAILED: 0, VANISHED: 0, SLOWER: 1, WORSE: 1}
 
 
@@ -176,21 +186,27 @@ def judge(comparisons, samples, stats, rule=RULE):
     samples/stats: {index in comparisons: (base, head)} for those that have them.
     """
     timed = []
-    drift = machine_drift(comparisons, rule)
+    drift = reference_drift(comparisons) if rule.drift else {}
     for i, c in enumerate(comparisons):
-        if c.status in (FAILED, VANISHED, FIXED, NEW):
+        if c.status in (FAILED, VANISHED, FIXED, NEW, SKIPPED):
             continue
         c.ratio = c.head / c.base if c.base else (math.inf if c.head else 1.0)
-        if c.kind == "track":
-            limit = rule.instructions if c.unit == "instructions" else 1.0
-            c.significant = c.ratio > limit or c.ratio < 1 / limit
-            c.status = WORSE if c.ratio > limit else BETTER if c.ratio < 1 / limit else SAME
+        if is_reference(c):
+            c.status, c.note = REFERENCE, "drift reference (numpy only): not judged"
+        elif c.kind == "track":
+            if c.unit == "faults":
+                worse, better = c.head - c.base > rule.faults, c.base - c.head > rule.faults
+            else:
+                limit = rule.instructions if c.unit == "instructions" else 1.0
+                worse, better = c.ratio > limit, c.ratio < 1 / limit
+            c.significant = worse or better
+            c.status = WORSE if worse else BETTER if better else SAME
         elif c.kind == "time":
-            if drift.get(c.env, 1.0) != 1.0:
+            if c.env in drift:
                 c.ratio /= drift[c.env]
                 base_samples, head_samples = samples.get(i, (None, None))
                 samples[i] = (base_samples, [x / drift[c.env] for x in head_samples or [] if _number(x)])
-                c.note = f"ratio ÷ {drift[c.env]:.3f}, the machine's drift"
+                c.note = f"ratio ÷ {drift[c.env]:.3f}, the reference's drift"
             c.p = p_value(*samples.get(i, (None, None)))
             if c.p is None:
                 c.significant = ci_disjoint(*stats.get(i, (None, None)))
@@ -211,18 +227,25 @@ def judge(comparisons, samples, stats, rule=RULE):
                 c.status = SLOWER
             elif c.significant and c.ratio < 1 / rule.threshold:
                 c.status = FASTER
+    if rule.drift:
+        for env in {c.env for c in comparisons if c.kind == "time" and not is_reference(c)} - set(drift):
+            missing = Comparison(f"{REFERENCE_MODULE} (drift reference)", "", env, "time", "", None, None)
+            missing.status, missing.note = FAILED, "no reference timings in both commits: timings not judged"
+            comparisons.append(missing)
     return comparisons
 
 
-def machine_drift(comparisons, rule):
-    """{environment: median head/base ratio of its timings} where the rule corrects for drift."""
+def is_reference(c):
+    return c.benchmark.startswith(f"{REFERENCE_MODULE}.")
+
+
+def reference_drift(comparisons):
+    """{environment: median head/base ratio of its reference timings}, where it has them."""
     ratios = {}
     for c in comparisons:
-        if c.kind == "time" and c.status == SAME and _number(c.base) and _number(c.head) and c.base > 0:
+        if is_reference(c) and c.status == SAME and _number(c.base) and _number(c.head) and c.base > 0:
             ratios.setdefault(c.env, []).append(c.head / c.base)
-    if not rule.drift_min:
-        return {}
-    return {env: statistics.median(r) for env, r in ratios.items() if len(r) >= rule.drift_min}
+    return {env: statistics.median(r) for env, r in ratios.items()}
 
 
 def exit_code(comparisons):
@@ -289,12 +312,12 @@ def collect(benchmarks, base, head, env_names):
                 b_val, b_smp, b_st = _entry(b_res, key, params, index)
                 h_val, h_smp, h_st = _entry(h_res, key, params, index)
                 c = Comparison(key, label, env, bench["type"], bench.get("unit") or "", b_val, h_val)
-                if not _number(c.base) and not _number(c.head) and c.head is not None:
-                    continue  # skipped in head (and not measured in base): nothing to compare
                 if h_res is None or key not in h_res.get_all_result_keys():
                     c.status, c.note = VANISHED, "no result for HEAD (environment or build failed?)"
                 elif c.head is None:
                     c.status, c.note = FAILED, "raised or timed out in HEAD (see the log)"
+                elif not _number(c.head) and not _number(c.base):
+                    c.status, c.note = SKIPPED, "skipped in both (NotImplementedError: see asv's log for why)"
                 elif not _number(c.head):
                     c.status, c.note = VANISHED, "skipped in HEAD, measured in BASE"
                 elif c.base is None and b_res is not None and key in b_res.get_all_result_keys():
@@ -338,7 +361,7 @@ def render(comparisons, base, head, rule=RULE):
         ratio = f"{c.ratio:.3f}" if c.ratio is not None and math.isfinite(c.ratio) else "—"
         status = f"{MARK.get(c.status, '')} {c.status}".strip()
         why = [f"p={c.p:.2g}"] if c.p is not None else []
-        if c.status in (FAILED, VANISHED, FIXED):
+        if c.status in (FAILED, VANISHED, FIXED, SKIPPED):
             status += f": {c.note}"
         elif c.note:
             why.append(c.note)
@@ -357,8 +380,9 @@ def render(comparisons, base, head, rule=RULE):
         + f" rule: time slower when head/base > {rule.threshold} and Mann-Whitney U significant at "
         f"family-wise α={rule.alpha} (Holm)"
         + (" with disjoint interquartile ranges" if rule.separate_iqr else "")
-        + (f", ratios divided by the machine's drift (median of ≥ {rule.drift_min} timings)" if rule.drift_min else "")
-        + f"; track_ figures fail on any increase (instructions: beyond {rule.instructions}). Exit status {code}.",
+        + (", ratios divided by the drift of the numpy reference kernels" if rule.drift else "")
+        + f"; track_ figures fail on any increase (instructions: beyond {rule.instructions}; page faults: by more "
+        f"than {rule.faults}). Exit status {code}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -366,12 +390,29 @@ def render(comparisons, base, head, rule=RULE):
 # --------------------------------------------------------------------------- running asv
 
 
-def scratch_conf(output, env_dir):
-    """asv.conf.json with absolute paths and results under OUTPUT/results (the project's history stays clean)."""
+def judging_suite(output, commit):
+    """OUTPUT/suite/benchmarks: the asv suite as of `commit`, plus this checkout's drift reference."""
+    suite = output / "suite"
+    if suite.exists():
+        shutil.rmtree(suite)
+    suite.mkdir(parents=True)
+    conf = load_asv_conf()
+    archive = subprocess.run(["git", "archive", commit, conf["benchmark_dir"]], cwd=ROOT, capture_output=True)
+    if archive.returncode:
+        raise SystemExit(f"compare.py: {commit[:10]} has no {conf['benchmark_dir']} to judge with")
+    subprocess.run(["tar", "-x", "-C", str(suite)], input=archive.stdout, check=True)
+    benchmarks = suite / conf["benchmark_dir"]
+    shutil.copy(Path(__file__).with_name("drift_reference.py"), benchmarks / f"{REFERENCE_MODULE}.py")
+    return benchmarks
+
+
+def scratch_conf(output, env_dir, suite_commit):
+    """asv.conf.json with absolute paths, the judging suite of `suite_commit`, and results under OUTPUT/results
+    (the project's history stays clean)."""
     conf = load_asv_conf()
     conf.update(
         repo=str(ROOT),
-        benchmark_dir=str(ROOT / conf["benchmark_dir"]),
+        benchmark_dir=str(judging_suite(output, suite_commit)),
         env_dir=str(env_dir),
         results_dir=str(output / "results"),
         html_dir=str(output / "html"),
@@ -438,6 +479,7 @@ def run_asv(conf_path, output, commits, env_names, bench, run=RUN):
     cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", run.machine]
     cmd += ["--record-samples", "--show-stderr", "--no-pull"]
     cmd += ["--interleave-rounds" if run.interleave else "--no-interleave-rounds"]
+    bench = [*bench, REFERENCE_BENCH] if bench else bench
     if run.rounds:
         cmd += ["-a", f"rounds={run.rounds}"]
     for name in env_names:
@@ -456,7 +498,7 @@ def compare(conf_path, output, base, head, env_names, bench, rule=RULE, machine=
     from asv.util import UserError
 
     try:
-        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=bench)
+        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[*bench, REFERENCE_BENCH])
     except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
         print(f"compare.py: {exc}", file=sys.stderr)
         benchmarks = {}
@@ -532,7 +574,7 @@ def main(argv=None):
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = scratch_conf(output, env_dir)
+    conf_path = scratch_conf(output, env_dir, base)
 
     table = releases()
     wanted = args.env or default_envs(args.full_matrix)

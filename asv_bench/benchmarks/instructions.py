@@ -13,6 +13,16 @@ helper compiled with gcc against valgrind's header). Each figure is the median o
 three calls after a warm-up call. Data: 1000x1000 float64, seeded normal with
 exact zeros (random signs); C linker.
 
+valgrind (3.19 at least) knows no AVX-512, which glibc, numpy and gcc's
+-march=native all pick where the CPU has it. valgrind hides AVX-512 from CPUID,
+so the runtime dispatch of glibc and numpy stays clear of it; the library's own
+C code is the rest: the counting process compiles it afresh, in a compile dir of
+its own, for a fixed x86-64-v2 (relu_impls.releases.portable_build_flags). So
+the counts are the same on every x86-64 host, and are those of that build, not
+of the -march=native one the time_ benchmarks run. Where counting still fails
+(no valgrind, an instruction it cannot decode) every point fails with the reason:
+the PR check then exits 2, it never passes on a silent skip.
+
 Run as `python -m benchmarks.instructions OUTDIR` (under callgrind) it is that process.
 """
 
@@ -38,6 +48,14 @@ from .common import (
     make_data,
 )
 
+try:
+    from relu_impls.backend import CACHE_VARIABLE, cache_root
+    from relu_impls.releases import LIBRARIES, portable_build_flags
+except ImportError as exc:  # a commit of the project from before portable builds: skipped, still discovered
+    _IMPORT_ERROR = exc
+else:
+    _IMPORT_ERROR = None
+
 CALLS = 3
 UNIMPORTABLE = "unimportable.txt"
 DUMP_LABEL = "desc: Trigger: Client Request: "
@@ -53,10 +71,22 @@ def missing_tools():
     if not shutil.which("valgrind"):
         return "valgrind is not installed (apt-get install valgrind)"
     if not Path("/usr/include/valgrind/callgrind.h").exists():
-        return "valgrind's header valgrind/callgrind.h is missing"
+        return "valgrind's header valgrind/callgrind.h is missing (apt-get install valgrind)"
     if not shutil.which("gcc"):
         return "gcc is not installed"
     return None
+
+
+def counting_environ(b):
+    """The environment of the valgrind process: its own compile dir, the library's C built for x86-64-v2."""
+    env = dict(os.environ, PYTHONHASHSEED="0")  # dict and set layouts, hence the interpreter's instructions, repeat
+    env[CACHE_VARIABLE] = str(cache_root() / "valgrind")
+    variable = LIBRARIES[b.name][1]
+    # This process's flags hold its own compile dir (relu_impls set it): drop that, keep the user's.
+    kept = [item for item in os.environ.get(variable, "").split(",") if item and not item.startswith("base_compiledir=")]
+    kept += [f"{k}={v}" for k, v in portable_build_flags(b.name).items()]
+    env[variable] = ",".join(kept)
+    return env
 
 
 def read_dumps(outdir):
@@ -79,17 +109,17 @@ class Instructions(Deterministic):
     param_names = ["variant", "function"]
 
     def setup_cache(self):
+        if _IMPORT_ERROR is not None:
+            return {"skip": f"this commit's relu_impls cannot build for valgrind: {_IMPORT_ERROR}"}
         reason = missing_tools()
         if reason:
-            return {"skip": reason}
-        backend()  # a library that does not import at all is a failure, not a skip
+            raise RuntimeError(f"instructions cannot be counted: {reason}")
+        b = backend()  # a library that does not import at all is a failure, not a skip
         with tempfile.TemporaryDirectory() as outdir:
             cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={outdir}/callgrind.out"]
             cmd += [sys.executable, "-m", __name__, outdir]
-            # Fixed hash seed: dict and set layouts, hence the interpreter's own instructions, repeat.
-            env = dict(os.environ, PYTHONHASHSEED="0")
             root = Path(__file__).resolve().parent.parent
-            proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+            proc = subprocess.run(cmd, cwd=root, env=counting_environ(b), capture_output=True, text=True)
             if proc.returncode:
                 raise RuntimeError(f"valgrind run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
             unimportable = Path(outdir, UNIMPORTABLE)

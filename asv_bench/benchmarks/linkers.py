@@ -7,6 +7,8 @@ A linker the release lacks, whose package is not installed, or whose device this
 machine has not, is skipped with the reason.
 """
 
+import functools
+
 from .common import DTYPE, KIND, LINKERS, SHAPE, VARIANT_NAMES, Timing, compile_function, make_data
 
 try:
@@ -17,6 +19,24 @@ else:
     _IMPORT_ERROR = None
 
 
+@functools.lru_cache(maxsize=None)
+def prepared(variant, linker):
+    """(forward, gradient, input) on the linker's device, compiled and called once; the same objects
+    for every `setup` of a process (common.Timing), so the JIT compile and the device copy happen once."""
+    # Pins JAX to the linker's device before anything is compiled; raises the skip.
+    library_linker = prepare_linker(linker)[0]
+    forward = compile_function(variant, DTYPE, "forward", library_linker)
+    gradient = compile_function(variant, DTYPE, "gradient", library_linker)
+    # Already on the device: a numpy input would be copied there on every call. The type
+    # check would copy it back to numpy, so it is off, for every linker alike.
+    x = place(make_data(KIND, SHAPE, DTYPE), linker)
+    for f in (forward, gradient):
+        f.trust_input = True
+        # Numba and JAX compile on the first call; keep that out of the samples.
+        block(f(x))
+    return forward, gradient, x
+
+
 class Linkers(Timing):
     params = (VARIANT_NAMES, LINKERS)
     param_names = ["variant", "linker"]
@@ -24,17 +44,7 @@ class Linkers(Timing):
     def setup(self, variant, linker):
         if _IMPORT_ERROR is not None:
             raise NotImplementedError(f"this commit has no relu_impls.devices: {_IMPORT_ERROR}")
-        # Pins JAX to the linker's device before anything is compiled; raises the skip.
-        library_linker = prepare_linker(linker)[0]
-        self.forward = compile_function(variant, DTYPE, "forward", library_linker)
-        self.gradient = compile_function(variant, DTYPE, "gradient", library_linker)
-        # Already on the device: a numpy input would be copied there on every call. The type
-        # check would copy it back to numpy, so it is off, for every linker alike.
-        self.x = place(make_data(KIND, SHAPE, DTYPE), linker)
-        for f in (self.forward, self.gradient):
-            f.trust_input = True
-            # Numba and JAX compile on the first call; keep that out of the samples.
-            block(f(self.x))
+        self.forward, self.gradient, self.x = prepared(variant, linker)
 
     def time_forward(self, variant, linker):
         """Forward time per linker and device ("jax": CPU, "jax-gpu": GPU), waiting for the result.
