@@ -110,7 +110,17 @@ FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW, SKIPPED, REFE
 # The drift reference's benchmarks, as tools/compare.py adds them to the suite.
 REFERENCE_MODULE = "reference"
 REFERENCE_BENCH = rf"^{REFERENCE_MODULE}\."
-MARK = {FAILED: "❌", VANISHED: "❌", SKIPPED: "⏭️", SLOWER: "🔴", WORSE: "🔴", FASTER: "🟢", BETTER: "🟢", FIXED: "🟢", NEW: "🆕"}
+MARK = {
+    FAILED: "❌",
+    VANISHED: "❌",
+    SKIPPED: "⏭️",
+    SLOWER: "🔴",
+    WORSE: "🔴",
+    FASTER: "🟢",
+    BETTER: "🟢",
+    FIXED: "🟢",
+    NEW: "🆕",
+}
 SEVERITY = {FAILED: 0, VANISHED: 0, SLOWER: 1, WORSE: 1}
 
 

@@ -5,28 +5,36 @@
 
 Commits made for the experiment (under refs/experiment/, the working tree untouched):
 - a twin of BASE: the same tree, another commit (A/A: every flag is a false alarm);
-- per nominal slowdown X %: BASE with relu_impls/op.py's forward op doing a fixed
-  amount of extra Python work per call, so `relu_op` forward, and nothing else,
-  gets slower. The amount of work per X is calibrated on this machine first.
+- planted slowdowns, each BASE plus a patch from tools/plants/ (applied with
+  `git apply`, so a change of the code it touches stops the experiment instead
+  of planting something else) and that folder's plant.py as relu_impls/_plant.py
+  with its amounts in relu_impls/_plant_params.py:
+  - `relu_op+X%` (per --slowdown X): relu_op's forward runs a fixed amount of
+    Python work per call before its kernel, calibrated on this machine to X %;
+  - `every+20%`: every variant's input passes through an op that does 20 % of
+    relu_op's forward time in Python work, forward and gradient alike;
+  - `relu_op memory`: relu_op's forward gives freed memory back to the kernel
+    before each call (malloc_trim), so its output lands on fresh pages: time and
+    page faults, no instructions.
 
-Each trial is one asv run of BASE, the twin and every slowed commit, rounds
-interleaved across them, with the PR set and the PR check's settings
-(tools/compare.py: RUN, and the suite's own asv settings); each commit is then
+Each trial is one asv run of BASE, the twin and every planted commit, rounds
+interleaved across them, with the PR check's timings, page faults and graph
+counts (tools/compare.py, the suite's own asv settings); instructions, which
+repeat to 0.01 %, are counted once per commit, before the trials. Each commit is
 judged against BASE by the PR check's own rule (compare.judge). The true size of
-each slowdown is measured outside asv: in each of several processes, blocks of
-calls of BASE's and the slowed commit's op alternate (tools/experiment.py
-PAIRED_TIMER); the amount of work for X % comes from the same measurement of
-two probe commits.
+each plant is measured outside asv: in each of several processes, blocks of
+calls of BASE's and the planted commit's relu_op forward alternate
+(PAIRED_TIMER). Thresholds are chosen on trials 1-5; the summary gives trials
+1-5 and 6-10 apart.
 
-Output (--output, default .asv/experiment): trial-N/ (asv results and tables),
-experiment.json, experiment.md (the summary printed at the end).
+Output (--output, default .asv/experiment): counts/ and trial-N/ (asv results and
+tables), experiment.json, experiment.md (the summary printed at the end).
 """
 
 import argparse
 import json
-import math
 import os
-import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,41 +48,16 @@ import compare  # noqa: E402
 from envs import ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
 
 OUTPUT = ROOT / ".asv" / "experiment"
-OP_FILE = "relu_impls/op.py"
-# The slowed benchmark: forward time of the dedicated op at the PR point.
+PLANTS = Path(__file__).resolve().parent / "plants"
+# The benchmark that every plant slows, and whose true size is measured: relu_op's forward at the PR point.
 TARGET_VARIANT = "relu_op"
-TARGET_TIME = ("relu.Forward.time_forward", f"variant={TARGET_VARIANT}, shape=1000x1000, dtype=float64")
-TARGET_INSTRUCTIONS = ("instructions.Instructions.track_instructions", f"variant={TARGET_VARIANT}, function=forward")
-# The slowed op.py: relu_op's forward Elemwise becomes a subclass whose thunk runs `work`
-# empty Python loop steps before the C kernel: a fixed amount of work per call, exactly
-# that benchmark's (the gradient uses ReluGrad), graph and result unchanged. Exposed like
-# Relu and ReluGrad, so pickles (compile-cache keys) find the class.
-SLOW_ELEMWISE = """
-    class SlowElemwise(elemwise.Elemwise):
-        def make_thunk(self, *args, **kwargs):
-            thunk = super().make_thunk(*args, **kwargs)
-
-            def slow_thunk():
-                for _ in range({WORK}):
-                    pass
-                return thunk()
-
-            for attr in ("inputs", "outputs", "lazy"):
-                setattr(slow_thunk, attr, getattr(thunk, attr))
-            return slow_thunk
-
-"""
-PATCHES = (
-    ('CLASS_NAMES = ("Relu", "ReluGrad")', 'CLASS_NAMES = ("Relu", "ReluGrad", "SlowElemwise")'),
-    ("    # Found by pickle under these names", SLOW_ELEMWISE.lstrip("\n") + "    # Found by pickle under these names"),
-    ("for cls in (Relu, ReluGrad):", "for cls in (Relu, ReluGrad, SlowElemwise):"),
-    ('"ReluGrad": ReluGrad,', '"ReluGrad": ReluGrad,\n        "SlowElemwise": SlowElemwise,'),
-    ('"relu": elemwise.Elemwise(Relu(', '"relu": SlowElemwise(Relu('),
-)
+TARGET_PARAMS = f"variant={TARGET_VARIANT}, shape=1000x1000, dtype=float64"
+TARGET_TIME = ("relu.Forward.time_forward", TARGET_PARAMS)
+TIMED = r"^relu\.(Forward\.time_forward|Gradient\.time_gradient)"
+COUNTED = r"^instructions\."
 # Times BASE's and the other commit's relu_op forward in one process, blocks of calls
-# alternating, so the machine's drift (large here: 350-650 us between processes for the
-# same code) hits both alike. Each tree's relu_impls is imported in turn: the library
-# stays loaded, the op classes and their compiled kernels are each tree's own.
+# alternating, so the machine's drift hits both alike. Each tree's relu_impls is imported
+# in turn: the library stays loaded, the op classes and their compiled kernels are each tree's own.
 PAIRED_TIMER = """
 import statistics, sys, time
 asv_bench, target, blocks, calls, *trees = sys.argv[1:]
@@ -114,31 +97,25 @@ def git(*args, env=None, input=None):
     return out.stdout.strip()
 
 
-def slow_source(source, work):
-    """relu_impls/op.py with `work` extra Python loop steps per relu_op forward call (new cache version)."""
-    for old, new in PATCHES:
-        if source.count(old) != 1:
-            raise SystemExit(f"experiment.py: {OP_FILE} changed; the slowdown patch no longer applies at: {old}")
-        source = source.replace(old, new.replace("{WORK}", str(work)))
-    if "\nCODE_VERSION = " not in source:
-        raise SystemExit(f"experiment.py: {OP_FILE} has no CODE_VERSION to bump")
-    # A new cache version, so no compile cache hands back the unslowed op.
-    return re.sub(r"\nCODE_VERSION = \d+", f"\nCODE_VERSION = {100000 + work}", source, count=1)
-
-
-def make_commit(base, message, work=None):
-    """A commit whose parent is BASE: the same tree, or op.py slowed by `work`; kept under refs/experiment/."""
+def make_commit(base, message, ref, patch=None, work=0, trim=False):
+    """A commit whose parent is BASE: the same tree, or BASE with tools/plants/PATCH applied and
+    the plant's amounts; kept under refs/experiment/REF."""
     tree = git("rev-parse", f"{base}^{{tree}}")
-    if work is not None:
-        source = git("show", f"{base}:{OP_FILE}")
-        blob = git("hash-object", "-w", "--stdin", input=slow_source(source, work) + "\n")
+    if patch is not None:
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, GIT_INDEX_FILE=str(Path(tmp, "index")))
             git("read-tree", tree, env=env)
-            git("update-index", "--cacheinfo", f"100644,{blob},{OP_FILE}", env=env)
+            git("apply", "--cached", str(PLANTS / f"{patch}.patch"), env=env)
+            files = {
+                "relu_impls/_plant.py": (PLANTS / "plant.py").read_text(),
+                "relu_impls/_plant_params.py": f"WORK = {work}\nTRIM = {trim}\n",
+            }
+            for path, text in files.items():
+                blob = git("hash-object", "-w", "--stdin", input=text)
+                git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             tree = git("write-tree", env=env)
     commit = git("commit-tree", tree, "-p", base, "-m", message)
-    git("update-ref", f"refs/experiment/{'twin' if work is None else f'slow{work}'}", commit)
+    git("update-ref", f"refs/experiment/{ref}", commit)
     return commit
 
 
@@ -175,17 +152,43 @@ def paired_ratio(python, base, other, processes=3, blocks=40, calls=25):
     return statistics.median(ratios), statistics.median(times)
 
 
-def calibrate(python, base, wanted, probe=4000):
-    """{nominal %: loop steps per call}, fitting extra time = fixed + per step * steps on two probes."""
-    fixed_ratio, call = paired_ratio(python, base, make_commit(base, "experiment: calibration, 0 steps", 0))
-    probe_ratio, _ = paired_ratio(python, base, make_commit(base, f"experiment: calibration, {probe} steps", probe))
+def calibrate(python, base, probe=4000):
+    """(fixed ratio, ratio per loop step, seconds per call): extra time = fixed + per step * steps, fitted on
+    two probe commits of the relu_op plant."""
+    zero = make_commit(base, "experiment: calibration, 0 steps", "probe0", "relu_op_forward", 0)
+    fixed_ratio, call = paired_ratio(python, base, zero)
+    probed = make_commit(base, f"experiment: calibration, {probe} steps", "probe", "relu_op_forward", probe)
+    probe_ratio, _ = paired_ratio(python, base, probed)
     per_step = (probe_ratio - fixed_ratio) / probe
     print(
-        f"calibration: relu_op forward {call * 1e6:.0f} us per call; the slowed path alone "
+        f"calibration: relu_op forward {call * 1e6:.0f} us per call; the planted path alone "
         f"{(fixed_ratio - 1) * 100:+.1f} %, each 1000 loop steps {per_step * 1000 * 100:+.1f} %",
         flush=True,
     )
-    return {x: max(0, round((x / 100 - (fixed_ratio - 1)) / per_step)) for x in wanted}, call
+    return fixed_ratio, per_step, call
+
+
+def plant_specs(slowdowns, fixed_ratio, per_step):
+    """{plant name: (patch, work, trim, nominal %)} for the commits to make."""
+    steps = lambda x: max(0, round((x / 100 - (fixed_ratio - 1)) / per_step))  # noqa: E731
+    specs = {f"relu_op+{x}%": ("relu_op_forward", steps(x), False, x) for x in slowdowns}
+    # The view op's own cost is not the SlowElemwise's: its true size is measured, not assumed.
+    specs["every+20%"] = ("every_variant", round(0.2 / per_step), False, 20)
+    specs["relu_op memory"] = ("relu_op_forward", 0, True, None)
+    return specs
+
+
+def targets(name, c):
+    """Is comparison `c` one that plant `name` meant to slow?"""
+    if name.startswith("every"):
+        return (
+            c.kind == "time" and c.benchmark.startswith("relu.") or c.benchmark.startswith(("instructions.", "graph."))
+        )
+    return (
+        TARGET_VARIANT in c.params
+        and "function=gradient" not in c.params
+        and not c.benchmark.startswith("relu.Gradient")
+    )
 
 
 def flags(comparisons):
@@ -194,130 +197,147 @@ def flags(comparisons):
     return [c for c in comparisons if c.status in marked]
 
 
-def is_target(c):
-    return (c.benchmark, c.params) in (TARGET_TIME, TARGET_INSTRUCTIONS)
-
-
 def describe(c):
     return f"{c.benchmark}({c.params}) [{c.env}] {c.status} ×{c.ratio:.3f}" if c.ratio else f"{c.benchmark} {c.status}"
 
 
-def run_trial(n, base, others, env_names, bench, output, env_dir):
-    """One asv run of BASE and the other commits, results under OUTPUT/trial-N; returns (seconds, asv exit)."""
-    trial_dir = output / f"trial-{n}"
-    trial_dir.mkdir(parents=True, exist_ok=True)
-    conf_path = compare.scratch_conf(trial_dir, env_dir)
+def asv_run(run_dir, commits, record, bench):
+    """One asv run of `commits` into RUN_DIR (its own scratch conf); returns (seconds, asv exit)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    conf_path = compare.scratch_conf(run_dir, Path(record["env_dir"]), record["base"])
     started = time.monotonic()
-    code = compare.run_asv(conf_path, trial_dir, [base, *others], env_names, bench)
+    code = compare.run_asv(conf_path, run_dir, commits, record["env_names"], bench)
     return time.monotonic() - started, code
 
 
-def judge_trial(trial_dir, record, bench, rule):
-    """The PR check's verdict on the twin and on each slowed commit of one trial, against BASE."""
-    conf_path = trial_dir / "asv.conf.json"
+def judge_trial(trial_dir, counts_dir, record, rule):
+    """The PR check's verdict on the twin and on each planted commit of one trial, against BASE."""
     base, env_names = record["base"], record["env_names"]
 
     def judged(commit):
-        comparisons, markdown = compare.compare(conf_path, trial_dir, base, commit, env_names, bench, rule)
+        comparisons = []
+        for run_dir, bench in ((trial_dir, record["bench"]), (counts_dir, [COUNTED])):
+            found, _ = compare.compare(run_dir / "asv.conf.json", run_dir, base, commit, env_names, bench, rule)
+            comparisons += found
+        markdown = compare.render(comparisons, base, commit, rule)
         (trial_dir / f"table-{commit[:8]}.md").write_text(markdown)
         return comparisons
 
     twin = judged(record["twin"])
-    verdict = {"twin": {"exit": compare.exit_code(twin), "flags": [describe(c) for c in flags(twin)]}, "slowed": {}}
-    for x, slowed in record["slowed"].items():
-        comparisons = judged(slowed["commit"])
-        marked = flags(comparisons)
-        hit = {c.benchmark for c in marked if is_target(c) and c.status in (compare.SLOWER, compare.WORSE)}
-        ratios = {c.benchmark: c.ratio for c in comparisons if is_target(c)}
-        verdict["slowed"][x] = {
-            "time": TARGET_TIME[0] in hit,
-            "instructions": TARGET_INSTRUCTIONS[0] in hit,
-            "caught": bool(hit) and compare.exit_code(comparisons) == 1,
-            "time_ratio": ratios.get(TARGET_TIME[0]),
-            "instructions_ratio": ratios.get(TARGET_INSTRUCTIONS[0]),
-            "others": [describe(c) for c in marked if not is_target(c)],
+    verdict = {"twin": {"exit": compare.exit_code(twin), "flags": [describe(c) for c in flags(twin)]}, "plants": {}}
+    for name, plant in record["plants"].items():
+        comparisons = judged(plant["commit"])
+        hit = [c for c in flags(comparisons) if targets(name, c) and c.status in (compare.SLOWER, compare.WORSE)]
+        timed = [c for c in comparisons if targets(name, c) and c.kind == "time"]
+        verdict["plants"][name] = {
+            "time": sum(c.kind == "time" for c in hit),
+            "timed": len(timed),
+            "instructions": any(c.benchmark.startswith("instructions.") for c in hit),
+            "faults": any(c.benchmark.startswith("faults.") for c in hit),
+            "caught": compare.exit_code(comparisons) == 1 and bool(hit),
+            "time_ratio": statistics.median(c.ratio for c in timed) if timed else None,
+            "others": [describe(c) for c in flags(comparisons) if not targets(name, c)],
         }
     return verdict
 
 
-def summarize(record):
-    trials = record["trials"]
+def summarize(record, trials, label):
+    """The Markdown table of one group of trials."""
     n = len(trials)
-    rule = record["rule"]
     lines = [
-        f"Rule: time slower when head/base > {rule['threshold']}, Mann-Whitney Holm α={rule['alpha']}"
-        f"{', disjoint interquartile ranges' if rule['separate_iqr'] else ''}"
-        f"{', corrected for the machine drift' if rule.get('drift_min') else ''}; instructions worse beyond "
-        f"{rule['instructions']}; graph counts on any increase. asv: the suite's settings (common.Timing), "
-        f"rounds interleaved.",
+        f"**{label}** ({n} trials)",
         "",
-        "| trials | comparison | nominal | true size | target's time ratio in asv (median) | flagged by time "
-        "| by instructions (ratio) | check failed on the target | other benchmarks flagged |",
+        "| comparison | nominal | true size (relu_op forward, outside asv) | target timings' ratio in asv (median) "
+        "| flagged by time | by instructions | by page faults | check failed | other benchmarks flagged |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     aa_failed = sum(t["twin"]["exit"] != 0 for t in trials)
     aa_flags = sum(len(t["twin"]["flags"]) for t in trials)
-    lines.append(f"| {n} | A/A (same tree) | 0 % | — | — | — | — | {aa_failed} of {n} (false alarms) | {aa_flags} |")
-    for x, slowed in record["slowed"].items():
-        per = [t["slowed"][x] for t in trials]
-        time_ratio = statistics.median(p["time_ratio"] or math.nan for p in per) if per else math.nan
-        counted = statistics.median(p["instructions_ratio"] or math.nan for p in per) if per else math.nan
+    lines.append(f"| A/A (same tree) | 0 % | — | — | — | — | — | {aa_failed} of {n} (false alarms) | {aa_flags} |")
+    for name, plant in record["plants"].items():
+        per = [t["plants"][name] for t in trials]
+        ratios = [p["time_ratio"] for p in per if p["time_ratio"]]
+        time_ratio = f"{statistics.median(ratios):.3f}" if ratios else "—"
+        timed = max((p["timed"] for p in per), default=0)
+        by_time = f"{sum(p['time'] > 0 for p in per)} of {n}" + (
+            f" ({sum(p['time'] for p in per) / max(n, 1):.1f} of {timed} timings each)" if timed > 1 else ""
+        )
+        nominal = f"{plant['nominal']} %" if plant["nominal"] is not None else "memory only"
         lines.append(
-            f"| {n} | A/B | {x} % | {slowed['true_percent']:+.1f} % | {time_ratio:.3f} "
-            f"| {sum(p['time'] for p in per)} of {n} | {sum(p['instructions'] for p in per)} of {n} ({counted:.4f}) "
+            f"| {name} | {nominal} | {plant['true_percent']:+.1f} % | {time_ratio} | {by_time} "
+            f"| {sum(p['instructions'] for p in per)} of {n} | {sum(p['faults'] for p in per)} of {n} "
             f"| {sum(p['caught'] for p in per)} of {n} | {sum(len(p['others']) for p in per)} |"
         )
+    return lines
+
+
+def summary(record, rule):
+    trials = record["trials"]
+    lines = [
+        f"Rule: time slower when head/base > {rule.threshold} after the reference drift, Mann-Whitney Holm "
+        f"α={rule.alpha}{', disjoint interquartile ranges' if rule.separate_iqr else ''}; instructions worse beyond "
+        f"{rule.instructions}; page faults beyond +{rule.faults}; graph counts on any increase.",
+        "",
+    ]
+    for label, group in (
+        ("Trials 1-5 (the rule was chosen on these)", trials[:5]),
+        ("Trials 6-10 (held out)", trials[5:]),
+    ):
+        if group:
+            lines += summarize(record, group, label) + [""]
     seconds = statistics.median(t["seconds"] for t in trials) if trials else 0
     lines += [
-        "",
         f"Environments: {', '.join(record['envs'])}. Machine: {record['machine']}. One trial (BASE, the twin and "
-        f"{len(record['slowed'])} slowed commits in one asv run) took {seconds / 60:.1f} min (median).",
+        f"{len(record['plants'])} planted commits in one asv run) took {seconds / 60:.1f} min (median); counting "
+        f"instructions of all commits once took {record['counts_seconds'] / 60:.1f} min.",
         "A/A flags: "
         + ("; ".join(f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["twin"]["flags"]) or "none"),
     ]
-    for x in record["slowed"]:
-        others = [f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["slowed"][x]["others"]]
-        lines.append(f"Other flags at {x} %: " + ("; ".join(others) or "none"))
+    for name in record["plants"]:
+        others = [f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["plants"][name]["others"]]
+        lines.append(f"Other flags for {name}: " + ("; ".join(others) or "none"))
     return "\n".join(lines) + "\n"
 
 
 def prepare(args, output):
-    """The record of an experiment: commits, environments, calibration, true sizes."""
+    """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
     base = compare.rev_parse(args.base)
     table = releases()
     envs = args.env or compare.default_envs(False)
     link_pythons(table[name]["python"] for name in envs if name in table)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = compare.scratch_conf(output, env_dir)
+    conf_path = compare.scratch_conf(output, env_dir, base)
     names = compare.environment_names(envs, conf_path, compare.asv_env())
     missing = [name for name in envs if name not in names]
     if missing:
         raise SystemExit(f"experiment.py: no asv environment for {missing}; known releases: {', '.join(table)}")
     env_names = [names[name] for name in envs]
 
-    # Calibrate and size the slowdowns with the first environment's Python.
+    # Calibrate and size the plants with the first environment's Python.
     python = env_python(conf_path, env_names[0])
-    wanted = args.slowdown or [10, 5]
-    works, base_seconds = calibrate(python, base, wanted)
-    slowed = {}
-    for x in wanted:
-        commit = make_commit(base, f"experiment: relu_op forward slower by about {x} %", works[x])
+    fixed_ratio, per_step, base_seconds = calibrate(python, base)
+    plants = {}
+    for name, (patch, work, trim, nominal) in plant_specs(args.slowdown or [10, 5], fixed_ratio, per_step).items():
+        ref = "".join(ch if ch.isalnum() else "-" for ch in name)
+        commit = make_commit(base, f"experiment: {name}", ref, patch, work, trim)
         size = (paired_ratio(python, base, commit, processes=5)[0] - 1) * 100
-        slowed[str(x)] = {"commit": commit, "work": works[x], "true_percent": size}
-        print(f"nominal {x} %: {works[x]} extra loop steps, true size {size:+.1f} % (outside asv)", flush=True)
+        plants[name] = {"commit": commit, "patch": patch, "work": work, "trim": trim, "nominal": nominal}
+        plants[name]["true_percent"] = size
+        print(f"{name}: {patch}, {work} loop steps{', trim' if trim else ''}: true size {size:+.1f} %", flush=True)
 
     from asv.machine import Machine
 
     return {
         "base": base,
-        "twin": make_commit(base, "experiment: A/A twin (same tree)"),
+        "twin": make_commit(base, "experiment: A/A twin (same tree)", "twin"),
         "envs": envs,
         "env_names": env_names,
         "env_dir": str(env_dir),
+        "bench": [regex for regex in compare.default_bench() if regex != COUNTED],
         "machine": f"{Machine.get_unique_machine_name()}, {os.cpu_count()} CPUs",
         "run": asdict(compare.RUN),
         "base_seconds_outside_asv": base_seconds,
-        "slowed": slowed,
+        "plants": plants,
         "trials": [],
     }
 
@@ -327,7 +347,7 @@ def main(argv=None):
     parser.add_argument("--base", default="HEAD", help="the commit every trial compares against (HEAD)")
     parser.add_argument("--trials", type=int, default=10, help="asv runs, each judging every commit once (10)")
     parser.add_argument(
-        "--slowdown", type=int, action="append", metavar="X", help="nominal slowdown in %% (repeatable; 10 and 5)"
+        "--slowdown", type=int, action="append", metavar="X", help="relu_op's planted slowdown in %% (10 and 5)"
     )
     parser.add_argument(
         "--env", action="append", metavar="RELEASE", help="release(s) to run on (default: the PR check's)"
@@ -337,34 +357,40 @@ def main(argv=None):
     parser.add_argument(
         "--no-run", action="store_true", help="judge the trials already in --output again, with today's rule"
     )
+    parser.add_argument(
+        "--threshold", type=float, default=compare.RULE.threshold, help="judge with this timing threshold instead"
+    )
     args = parser.parse_args(argv)
 
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
-    bench = compare.default_bench()
     saved = output / "experiment.json"
     if args.no_run:
         if not saved.exists():
             raise SystemExit(f"experiment.py: no experiment in {output} (run it without --no-run first)")
         record = json.loads(saved.read_text())
     else:
+        for old in output.glob("trial-*"):
+            shutil.rmtree(old)
         record = prepare(args, output)
+        commits = [record["twin"], *(p["commit"] for p in record["plants"].values())]
+        record["counts_seconds"], _ = asv_run(output / "counts", [record["base"], *commits], record, [COUNTED])
         for n in range(1, args.trials + 1):
-            commits = [record["twin"], *(s["commit"] for s in record["slowed"].values())]
-            seconds, code = run_trial(
-                n, record["base"], commits, record["env_names"], bench, output, Path(record["env_dir"])
-            )
+            seconds, code = asv_run(output / f"trial-{n}", [record["base"], *commits], record, record["bench"])
             record["trials"].append({"dir": f"trial-{n}", "seconds": seconds, "asv_exit": code})
             saved.write_text(json.dumps(record, indent=1))
             print(f"trial {n} took {seconds / 60:.1f} min", flush=True)
 
-    record["rule"] = asdict(compare.RULE)
+    from dataclasses import replace
+
+    rule = replace(compare.RULE, threshold=args.threshold)
+    record["rule"] = asdict(rule)
     for trial in record["trials"]:
-        trial.update(judge_trial(output / trial["dir"], record, bench, compare.RULE))
+        trial.update(judge_trial(output / trial["dir"], output / "counts", record, rule))
     saved.write_text(json.dumps(record, indent=1))
-    summary = summarize(record)
-    (output / "experiment.md").write_text(summary)
-    print(summary)
+    text = summary(record, rule)
+    (output / "experiment.md").write_text(text)
+    print(text)
     return 0
 
 

@@ -83,7 +83,9 @@ def counting_environ(b):
     env[CACHE_VARIABLE] = str(cache_root() / "valgrind")
     variable = LIBRARIES[b.name][1]
     # This process's flags hold its own compile dir (relu_impls set it): drop that, keep the user's.
-    kept = [item for item in os.environ.get(variable, "").split(",") if item and not item.startswith("base_compiledir=")]
+    kept = [
+        item for item in os.environ.get(variable, "").split(",") if item and not item.startswith("base_compiledir=")
+    ]
     kept += [f"{k}={v}" for k, v in portable_build_flags(b.name).items()]
     env[variable] = ",".join(kept)
     return env

@@ -84,7 +84,6 @@ def test_asking_for_a_library_not_installed_says_so(backend):
 
 def test_importing_the_package_imports_no_library():
     code = (
-        "import json, sys, relu_impls\n"
-        "print(json.dumps(sorted({'theano', 'aesara', 'pytensor'} & set(sys.modules))))"
+        "import json, sys, relu_impls\nprint(json.dumps(sorted({'theano', 'aesara', 'pytensor'} & set(sys.modules))))"
     )
     assert run_fresh(code) == []

@@ -12,7 +12,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from compare import FAILED, RULE, SAME, SLOWER, WORSE, Comparison, exit_code, holm, judge  # noqa: E402
+from compare import (  # noqa: E402
+    FAILED,
+    REFERENCE,
+    RULE,
+    SAME,
+    SKIPPED,
+    SLOWER,
+    WORSE,
+    Comparison,
+    exit_code,
+    holm,
+    judge,
+)
 from envs import link_pythons, releases  # noqa: E402
 
 # One release, two variants, one small point each: a few minutes for all three runs.
@@ -116,8 +128,9 @@ def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
     points = by_point(report)
     slowed = ("relu.Forward.time_forward", "variant=max_x0, shape=100x100, dtype=float64")
     assert points[slowed]["status"] == SLOWER and points[slowed]["ratio"] > 2, log[-4000:]
-    others = {key: c["status"] for key, c in points.items() if key != slowed}
+    others = {key: c["status"] for key, c in points.items() if key != slowed and c["status"] != REFERENCE}
     assert len(others) == 3 and not {SLOWER, WORSE, FAILED} & set(others.values()), others
+    assert "the reference's drift" in points[slowed]["note"]
     table = (tmp_path / "table.md").read_text()
     assert "| 🔴 slower | `relu.Forward.time_forward` | variant=max_x0, shape=100x100, dtype=float64 |" in table
     assert (tmp_path / "summary.md").read_text() == table  # --table appends the same Markdown
@@ -129,7 +142,28 @@ def test_identical_code_passes(project, tmp_path):
     head = branch(repo, base, "same")
     code, report, log = run_check(repo, base, head, tmp_path)
     assert code == 0, (tmp_path / "table.md").read_text() + log[-3000:]
-    assert len(report["comparisons"]) == 4
+    statuses = [c["status"] for c in report["comparisons"]]
+    assert len(statuses) == 7 and statuses.count(REFERENCE) == 3  # 3 numpy kernels: the drift reference
+
+
+def test_a_pull_request_cannot_delete_the_benchmark_that_judges_it(project, tmp_path):
+    """The suite that runs is BASE's: a PR that drops a benchmark and slows its variant is still measured."""
+    repo, base = project
+
+    def hide_and_slow(repo):
+        edit(repo, "asv_bench/benchmarks/relu.py", "    def time_forward(", "    def hidden_forward(")
+        edit(
+            repo,
+            "relu_impls/variants.py",
+            "def max_x0(x):\n    return _t().maximum(x, 0)\n",
+            "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
+        )
+
+    head = branch(repo, base, "hiding", hide_and_slow)
+    code, report, log = run_check(repo, base, head, tmp_path)
+    assert code == 1, log[-6000:]
+    slowed = ("relu.Forward.time_forward", "variant=max_x0, shape=100x100, dtype=float64")
+    assert by_point(report)[slowed]["status"] == SLOWER
 
 
 def test_a_benchmark_that_raises_is_named_and_the_rest_still_compared(project, tmp_path):
@@ -162,8 +196,19 @@ def test_a_benchmark_that_raises_is_named_and_the_rest_still_compared(project, t
 # ---------------------------------------------------------------- the rule, on made-up numbers
 
 
-def timing(base, head):
-    return Comparison("relu.Forward.time_forward", "variant=v", "env", "time", "seconds", base, head)
+def timing(base, head, benchmark="relu.Forward.time_forward"):
+    return Comparison(benchmark, "variant=v", "env", "time", "seconds", base, head)
+
+
+def with_reference(comparisons, samples, drift=1.0):
+    """Add the drift reference's three kernels, head slower than base by `drift`."""
+    base = [1.0 + i * 1e-3 for i in range(20)]
+    for kernel in ("copy", "maximum", "mask_multiply"):
+        c = timing(sorted(base)[10], sorted(base)[10] * drift, "reference.Reference.time_reference")
+        c.params = f"kernel={kernel}"
+        samples[len(comparisons)] = (base, [x * drift for x in base])
+        comparisons.append(c)
+    return comparisons, samples
 
 
 def test_any_increase_of_a_track_figure_fails():
@@ -183,37 +228,67 @@ def test_instruction_counts_fail_beyond_their_tolerance_only():
     assert within.status == SAME and beyond.status == WORSE and exit_code([within, beyond]) == 1
 
 
+def test_page_faults_fail_when_a_call_takes_fresh_memory():
+    def faults(base, head):
+        return Comparison("faults.PageFaults.track_faults", "v", "env", "track", "faults", base, head)
+
+    jitter, fresh_output = faults(0, RULE.faults), faults(0, 1953)  # 8 MB of new pages per call
+    judge([jitter, fresh_output], {}, {})
+    assert jitter.status == SAME and fresh_output.status == WORSE and exit_code([jitter, fresh_output]) == 1
+
+
 def test_a_small_significant_difference_below_the_threshold_passes():
     base = [1.00 + i * 1e-4 for i in range(20)]
     head = [x * 1.05 for x in base]
-    c = timing(sorted(base)[10], sorted(head)[10])
-    judge([c], {0: (base, head)}, {})
-    assert c.significant and c.status == SAME and exit_code([c]) == 0
+    comparisons, samples = with_reference([timing(sorted(base)[10], sorted(head)[10])], {0: (base, head)})
+    judge(comparisons, samples, {})
+    c = comparisons[0]
+    assert c.significant and c.status == SAME and exit_code(comparisons) == 0
 
 
 def test_a_large_difference_within_the_noise_passes():
     base = [1.0, 2.0, 1.0, 2.0, 1.5, 1.2]
     head = [1.1, 2.2, 1.1, 2.2, 1.6, 1.3]
-    c = timing(1.35, 1.45)
-    c.head = 1.35 * RULE.threshold * 1.1  # ratio beyond the threshold, but the samples overlap
-    judge([c], {0: (base, head)}, {})
+    c = timing(1.35, 1.35 * RULE.threshold * 1.1)  # ratio beyond the threshold, but the samples overlap
+    comparisons, samples = with_reference([c], {0: (base, head)})
+    judge(comparisons, samples, {})
     assert c.status == SAME and not c.significant
 
 
-def test_a_machine_slower_for_all_of_head_flags_only_what_is_slower_beyond_that():
-    """Head ran while the machine was 20 % slower for everything; one benchmark was twice as slow on top."""
+def slowed(factors):
+    """One timing per factor: head = base × factor, 20 samples each."""
     base = [1.0 + i * 1e-3 for i in range(20)]
     comparisons, samples = [], {}
-    for i in range(10):
-        factor = 1.2 * (2.0 if i == 0 else 1.0)
+    for i, factor in enumerate(factors):
         head = [x * factor for x in base]
         c = timing(sorted(base)[10], sorted(head)[10])
         c.params = f"variant=v{i}"
         samples[len(comparisons)] = (base, head)
         comparisons.append(c)
+    return comparisons, samples
+
+
+def test_a_machine_slower_for_all_of_head_flags_only_what_is_slower_beyond_that():
+    """Head ran while the machine, reference included, was 20 % slower; one benchmark was twice as slow on top."""
+    comparisons, samples = with_reference(*slowed([2.4] + [1.2] * 9), drift=1.2)
     judge(comparisons, samples, {})
-    assert [c.status for c in comparisons] == [SLOWER] + [SAME] * 9
+    assert [c.status for c in comparisons] == [SLOWER] + [SAME] * 9 + [REFERENCE] * 3
     assert abs(comparisons[0].ratio - 2.0) < 0.01 and "drift" in comparisons[0].note
+    assert exit_code(comparisons) == 1
+
+
+def test_a_slowdown_of_every_benchmark_is_seen():
+    """The reference, which no commit changes, did not move: every benchmark twice as slow is flagged, every one."""
+    comparisons, samples = with_reference(*slowed([2.0] * 10))
+    judge(comparisons, samples, {})
+    assert [c.status for c in comparisons[:10]] == [SLOWER] * 10 and exit_code(comparisons) == 1
+
+
+def test_timings_without_the_drift_reference_are_a_failure_of_the_check():
+    comparisons, samples = slowed([1.0] * 10)
+    judge(comparisons, samples, {})
+    missing = [c for c in comparisons if c.status == FAILED]
+    assert len(missing) == 1 and "reference" in missing[0].benchmark and exit_code(comparisons) == 2
 
 
 def test_holm_corrects_for_many_comparisons():

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Does asv time what a user's loop times? asv's figures against a standalone steady-state loop.
+
+    python3 tools/fidelity.py [--release NAME]... [--commit REV] [--machine NAME]
+
+For the copy floor and four variants, forward and gradient, at 1000x1000 float64
+(random signs, C linker), in each release's asv environment: the figure asv
+stored for the commit (`python3 tools/bench.py` first) and a plain `timeit`
+loop in the same environment, written without the suite (relu_impls and numpy
+only, glibc's default malloc): one compiled function called on one array, as a
+training loop calls it. Prints asv ÷ standalone; exit 1 when any is above
+LIMIT, 2 when a figure is missing.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import RESULTS, TOOLS_BIN, asv_pythons, default_releases, environment_names, in_tools_venv  # noqa: E402
+from envs import ROOT, link_pythons, releases  # noqa: E402
+from run_tests import tools_venv  # noqa: E402
+
+LIMIT = 1.2
+# (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
+POINTS = [
+    ("floors.Floors.time_floor", ("copy", "1000x1000", "float64"), "copy", "forward"),
+    *[
+        (f"relu.{cls}.time_{function}", (variant, "1000x1000", "float64"), variant, function)
+        for variant in ("switch_lt", "max_x0", "mul_gt", "relu_op")
+        for cls, function in (("Forward", "forward"), ("Gradient", "gradient"))
+    ],
+]
+LOOP = """
+import json, statistics, sys, timeit
+import numpy as np
+from relu_impls import FLOORS, VARIANTS, load_backend
+b = load_backend()
+z = np.random.default_rng(0).standard_normal((1000, 1000))
+z.flat[::17] = 0.0
+z.flat[5::17] = -0.0
+out = {}
+for name, function in json.loads(sys.argv[1]):
+    x = b.matrix("float64")
+    y = (VARIANTS[name] if name in VARIANTS else FLOORS[name])(x)
+    f = b.function([x], b.grad(y.sum(), x) if function == "gradient" else y)
+    f(z)
+    number = max(1, int(0.05 / min(timeit.repeat(lambda: f(z), number=1, repeat=5))))
+    times = timeit.repeat(lambda: f(z), number=number, repeat=15)
+    out[f"{name}/{function}"] = statistics.median(t / number for t in times)
+print(json.dumps(out))
+"""
+
+
+def asv_value(result_file, benchmark, params):
+    """asv's figure for one parameter point of one result file, or None."""
+    from asv.results import Results
+
+    results = Results.load(str(result_file))
+    if benchmark not in results.get_all_result_keys():
+        return None
+    values = results.get_result_value(benchmark, results.get_result_params(benchmark))
+    grid = results.get_result_params(benchmark)
+    from itertools import product
+
+    for value, combo in zip(values, product(*grid)):
+        if tuple(v.strip("'") for v in combo) == params:
+            return value
+    return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--release", action="append", metavar="NAME", help="default: tools/bench.py's")
+    parser.add_argument("--commit", default="HEAD", help="whose asv results to read (HEAD)")
+    parser.add_argument("--machine", help="asv machine name (default: this host's)")
+    args = parser.parse_args(argv)
+    if not in_tools_venv():
+        python = tools_venv() / "bin" / "python"
+        os.execv(str(python), [str(python), __file__, *(argv if argv is not None else sys.argv[1:])])
+
+    from asv import environment
+    from asv.config import Config
+    from asv.machine import Machine
+
+    table = releases()
+    wanted = args.release or default_releases(table)
+    found = link_pythons(table[name]["python"] for name in wanted)
+    env = dict(os.environ, PATH=os.pathsep.join([str(asv_pythons(found)), str(TOOLS_BIN), os.environ["PATH"]]))
+    names = environment_names(wanted, table, env)
+    commit = subprocess.run(["git", "rev-parse", args.commit], cwd=ROOT, capture_output=True, text=True, check=True)
+    commit = commit.stdout.strip()
+    machine = args.machine or Machine.get_unique_machine_name()
+    paths = {e.name: e._path for e in environment.get_environments(Config.load(str(ROOT / "asv.conf.json")), None)}
+
+    print(f"asv ÷ standalone loop, commit {commit[:8]}, machine {machine} (1000x1000 float64, random signs, C linker)")
+    print("\n| release | point | asv | standalone loop | asv ÷ loop |\n|---|---|---|---|---|")
+    worst, missing = 0.0, 0
+    for release in wanted:
+        result_file = RESULTS / machine / f"{commit[:8]}-{names.get(release)}.json"
+        if release not in names or not result_file.exists():
+            print(f"| {release} | (no asv results of {commit[:8]}: run `python3 tools/bench.py` first) | | | |")
+            missing += 1
+            continue
+        python = Path(paths[names[release]], "bin", "python")
+        loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        points = json.dumps([(name, function) for _, _, name, function in POINTS])
+        proc = subprocess.run([str(python), "-c", LOOP, points], capture_output=True, text=True, cwd="/", env=loop_env)
+        if proc.returncode:
+            raise SystemExit(f"fidelity.py: the standalone loop failed in {release}:\n{proc.stderr[-2000:]}")
+        loop = json.loads(proc.stdout.strip().splitlines()[-1])
+        ratios = []
+        for benchmark, params, name, function in POINTS:
+            figure = asv_value(result_file, benchmark, params)
+            standalone = loop[f"{name}/{function}"]
+            if figure is None or figure != figure:
+                print(f"| {release} | {name} {function} | missing | {standalone * 1e6:.0f} µs | — |")
+                missing += 1
+                continue
+            ratios.append(figure / standalone)
+            worst = max(worst, ratios[-1])
+            print(
+                f"| {release} | {name} {function} | {figure * 1e6:.0f} µs | {standalone * 1e6:.0f} µs "
+                f"| {figure / standalone:.2f} |"
+            )
+        if ratios:
+            print(f"| {release} | median | | | {statistics.median(ratios):.2f} |")
+    print(f"\nworst asv ÷ loop: {worst:.2f} (goal ≤ {LIMIT})")
+    return 2 if missing else 1 if worst > LIMIT else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
