@@ -17,7 +17,6 @@ from compare import (  # noqa: E402
     REFERENCE,
     RULE,
     SAME,
-    SKIPPED,
     SLOWER,
     WORSE,
     Comparison,
