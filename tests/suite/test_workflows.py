@@ -77,6 +77,56 @@ def test_pr_check_runs_on_pull_request_and_publishes_its_table():
     assert upload and upload[0]["with"]["name"] == "pr-check"
 
 
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_workflow_that_runs_the_suite_or_its_tests_installs_valgrind(path):
+    runs = "\n".join(step.get("run", "") for step in steps(load(path.name)))
+    if any(script in runs for script in ("run_tests.py", "compare.py", "bench.py")):
+        assert "apt-get install" in runs and "valgrind" in runs, f"{path.name}: GitHub's images have no valgrind"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_a_rerun_replaces_its_artifacts(path):
+    for step in steps(load(path.name)):
+        if step.get("uses", "").startswith("actions/upload-artifact@"):
+            assert step["with"].get("overwrite") is True, f"{path.name}: a re-run would fail on the name"
+
+
+def test_only_the_full_matrix_label_restarts_the_pr_check():
+    workflow = load("pr-check.yml")
+    assert "concurrency" not in workflow, "a workflow-level group lets any labeled run cancel the check"
+    (job,) = workflow["jobs"].values()
+    assert job["concurrency"]["cancel-in-progress"] is True
+    assert job["if"] == "github.event.action != 'labeled' || github.event.label.name == 'full-matrix'"
+
+
+def test_the_pr_check_compares_against_what_the_merge_commit_merges_into(tmp_path):
+    """The shell of the compare step, run on a merge commit whose base branch moved after the PR was opened."""
+    compare_step = next(s for s in steps(load("pr-check.yml")) if "tools/compare.py" in s.get("run", ""))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@invalid"]
+
+    def sh(*args):
+        return subprocess.run(args, cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+
+    sh("git", "init", "-q", "-b", "main")
+    sh(*git, "commit", "-q", "--allow-empty", "-m", "opened against this")
+    stale_base = sh("git", "rev-parse", "HEAD")
+    sh("git", "switch", "-q", "-c", "pr")
+    sh(*git, "commit", "-q", "--allow-empty", "-m", "the PR")
+    sh("git", "switch", "-q", "main")
+    sh(*git, "commit", "-q", "--allow-empty", "-m", "main moved on")
+    moved = sh("git", "rev-parse", "HEAD")
+    sh(*git, "merge", "-q", "--no-ff", "-m", "merge commit", "pr")  # what actions/checkout gives a PR
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "compare.py").write_text("import sys; print(sys.argv[1])")
+    script = compare_step["run"].replace("python3 tools/compare.py", f"{sys.executable} tools/compare.py")
+    for event, expected in (("pull_request", moved), ("workflow_dispatch", stale_base)):
+        env = {"EVENT": event, "BASE_INPUT": stale_base, "FULL_MATRIX": "false", "GITHUB_STEP_SUMMARY": "/dev/null"}
+        out = subprocess.run(
+            ["bash", "-c", script], cwd=tmp_path, env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True
+        )
+        assert out.stdout.strip() == expected, out.stderr
+
+
 def test_pr_comment_reads_the_artifact_as_data_with_minimal_rights():
     workflow = load("pr-comment.yml")
     assert workflow["on"]["workflow_run"]["workflows"] == ["pr-check"]
