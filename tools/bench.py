@@ -2,8 +2,8 @@
 """Run the asv suite on the current commit and publish the HTML report: `python3 tools/bench.py`.
 
 Default: the PR set plus the input-data and floor benchmarks (1000x1000 float64
-column only), on Theano's and PyTensor's newest releases in asv.conf.json; about
-10 minutes on a 2-core machine once the environments exist. `--full`: every
+column only), on Theano's and PyTensor's newest releases in asv.conf.json (the
+README gives its measured time). `--full`: every
 benchmark on every release (an hour or more). The HTML goes to .asv/html; view it
 with `.venvs/tools/bin/asv preview` (serves http://127.0.0.1:8080); it links the
 "Which ReLU?" report of the commit (tools/report.py), built into .asv/html/report.

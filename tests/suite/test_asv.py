@@ -35,6 +35,7 @@ BENCHMARKS = [
     "compilation.Compile.timeraw_compile",
     "data.InputData.time_forward",
     "data.InputData.time_gradient",
+    "faults.PageFaults.track_faults",
     "floors.Floors.time_floor",
     "graph.Graph.track_loops",
     "graph.Graph.track_nodes",
@@ -51,6 +52,7 @@ QUICK_BENCH = [
     r"^relu\.\w+\.time_\w+\('\w+', '100x100', 'float64'\)$",
     r"^floors\.Floors\.time_floor\('\w+', '100x100', 'float64'\)$",
     r"^graph\.",
+    r"^faults\.PageFaults\.track_faults\('(max_x0|relu_op)', ",
     r"^instructions\.Instructions\.track_instructions\('(max_x0|relu_op)', ",
     r"^data\.InputData\.time_\w+\('max_x0', ",
     r"^linkers\.Linkers\.time_\w+\('max_x0', ",
@@ -194,10 +196,20 @@ def test_instruction_counts_cover_the_loop(quick_run):
     assert counts and all(1e6 <= v < 1e9 for v in counts), counts
 
 
+def test_a_steady_state_call_takes_no_page_faults(quick_run):
+    """The output's memory is reused from call to call: a new fault per call would be a regression."""
+    _, result, _ = quick_run
+    data = json.loads(result.read_text())
+    column = data["result_columns"].index("result")
+    faults = [v for v in data["results"]["faults.PageFaults.track_faults"][column] if v == v]
+    assert faults and all(v == 0 for v in faults), faults
+
+
 def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_run):
     benchmarks, _, _ = quick_run
     chosen = selected(benchmarks, PR_BENCH)
     assert sorted(chosen) == [
+        "faults.PageFaults.track_faults",
         "graph.Graph.track_loops",
         "graph.Graph.track_nodes",
         "instructions.Instructions.track_instructions",

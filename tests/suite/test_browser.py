@@ -81,7 +81,10 @@ def site(tmp_path_factory):
     """asv's HTML for two commits x two environments, and the report linked from it, the way publish.yml
     makes them (the shards measure the semantics, as tools/bench.py does there)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (Playwright cannot download a browser here)")
+        pytest.skip(
+            f"{CHROMIUM} is absent: install Debian's chromium and the JS packages asv's pages load, as .ci/run "
+            "does (Playwright cannot download a browser here)"
+        )
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
     if not all(pythons.values()):
         pytest.skip(f"Python missing for {ENVS}: {pythons}")
