@@ -469,8 +469,9 @@ def rev_parse(ref):
     return out.stdout.strip()
 
 
-def run_asv(conf_path, output, commits, env_names, bench, run=RUN):
-    """Benchmark `commits` in one asv run, rounds interleaved across them; returns asv's exit status."""
+def run_asv(conf_path, output, commits, env_names, bench, run=RUN, reference=True):
+    """Benchmark `commits` in one asv run, rounds interleaved across them, with the drift reference unless
+    `reference` is false (a run without timings needs none); returns asv's exit status."""
     env = asv_env()
     asv = [sys.executable, "-m", "asv"]
     subprocess.run(
@@ -489,7 +490,7 @@ def run_asv(conf_path, output, commits, env_names, bench, run=RUN):
     cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", run.machine]
     cmd += ["--record-samples", "--show-stderr", "--no-pull"]
     cmd += ["--interleave-rounds" if run.interleave else "--no-interleave-rounds"]
-    bench = [*bench, REFERENCE_BENCH] if bench else bench
+    bench = [*bench, REFERENCE_BENCH] if bench and reference else bench
     if run.rounds:
         cmd += ["-a", f"rounds={run.rounds}"]
     for name in env_names:
@@ -501,14 +502,15 @@ def run_asv(conf_path, output, commits, env_names, bench, run=RUN):
     return subprocess.run(cmd, env=env, cwd=ROOT).returncode
 
 
-def compare(conf_path, output, base, head, env_names, bench, rule=RULE, machine=RUN.machine):
-    """(comparisons, Markdown) from the result files under OUTPUT/results."""
+def compare(conf_path, output, base, head, env_names, bench, rule=RULE, machine=RUN.machine, reference=True):
+    """(comparisons, Markdown) from the result files under OUTPUT/results (of a run with the drift reference,
+    unless `reference` is false)."""
     from asv.benchmarks import Benchmarks
     from asv.config import Config
     from asv.util import UserError
 
     try:
-        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[*bench, REFERENCE_BENCH])
+        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[*bench, *[REFERENCE_BENCH] * reference])
     except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
         print(f"compare.py: {exc}", file=sys.stderr)
         benchmarks = {}

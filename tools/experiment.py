@@ -206,7 +206,8 @@ def asv_run(run_dir, commits, record, bench):
     run_dir.mkdir(parents=True, exist_ok=True)
     conf_path = compare.scratch_conf(run_dir, Path(record["env_dir"]), record["base"])
     started = time.monotonic()
-    code = compare.run_asv(conf_path, run_dir, commits, record["env_names"], bench)
+    timed = bench != [COUNTED]
+    code = compare.run_asv(conf_path, run_dir, commits, record["env_names"], bench, reference=timed)
     return time.monotonic() - started, code
 
 
@@ -217,7 +218,9 @@ def judge_trial(trial_dir, counts_dir, record, rule):
     def judged(commit):
         comparisons = []
         for run_dir, bench in ((trial_dir, record["bench"]), (counts_dir, [COUNTED])):
-            found, _ = compare.compare(run_dir / "asv.conf.json", run_dir, base, commit, env_names, bench, rule)
+            conf = run_dir / "asv.conf.json"
+            timed = bench != [COUNTED]
+            found, _ = compare.compare(conf, run_dir, base, commit, env_names, bench, rule, reference=timed)
             comparisons += found
         markdown = compare.render(comparisons, base, commit, rule)
         (trial_dir / f"table-{commit[:8]}.md").write_text(markdown)
