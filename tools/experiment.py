@@ -114,7 +114,10 @@ def make_commit(base, message, ref, patch=None, work=0, trim=False):
                 blob = git("hash-object", "-w", "--stdin", input=text)
                 git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             tree = git("write-tree", env=env)
-    commit = git("commit-tree", tree, "-p", base, "-m", message)
+    # Throw-away commits: a machine with no git identity (a fresh CI runner) still makes them.
+    who = {"GIT_AUTHOR_NAME": "relu-bench experiment", "GIT_AUTHOR_EMAIL": "experiment@invalid"}
+    who.update(GIT_COMMITTER_NAME=who["GIT_AUTHOR_NAME"], GIT_COMMITTER_EMAIL=who["GIT_AUTHOR_EMAIL"])
+    commit = git("commit-tree", tree, "-p", base, "-m", message, env={**who, **os.environ})
     git("update-ref", f"refs/experiment/{ref}", commit)
     return commit
 
