@@ -96,8 +96,8 @@ def asv(*args, env, check=True, quiet=False):
     return subprocess.run([str(TOOLS_BIN / "asv"), *args], cwd=ROOT, env=env, check=check, stdout=out).returncode
 
 
-def environment_names(wanted, table, env):
-    """{release: asv environment name} for the wanted releases whose Python asv can find."""
+def environments(wanted, table, env):
+    """{release: asv Environment} for the wanted releases whose Python asv can find."""
     from asv import environment
     from asv.config import Config
 
@@ -107,13 +107,25 @@ def environment_names(wanted, table, env):
         envs = list(environment.get_environments(Config.load(str(ROOT / "asv.conf.json")), None, verbose=False))
     finally:
         os.environ["PATH"] = old_path
-    names = {}
+    found = {}
     for release in wanted:
         entry = table[release]
         for e in envs:
             if e.python == entry["python"] and dict(e.requirements) == dict(entry["req"]):
-                names[release] = e.name
-    return names
+                found[release] = e
+    return found
+
+
+def environment_names(wanted, table, env):
+    """{release: asv environment name} for the wanted releases whose Python asv can find."""
+    return {release: e.name for release, e in environments(wanted, table, env).items()}
+
+
+def run_in_tools_venv(script, argv):
+    """Re-run `script` with the tools environment's Python (built on first use), unless this is it."""
+    if not in_tools_venv():
+        python = tools_venv() / "bin" / "python"
+        os.execv(str(python), [str(python), str(script), *(argv if argv is not None else sys.argv[1:])])
 
 
 def selected(benchmarks, regexes):
@@ -198,9 +210,7 @@ def main(argv=None):
     parser.add_argument("--machine", help="asv machine name (default: this host's name); keep it stable in CI")
     args = parser.parse_args(argv)
 
-    if not in_tools_venv():
-        python = tools_venv() / "bin" / "python"
-        os.execv(str(python), [str(python), __file__, *(argv if argv is not None else sys.argv[1:])])
+    run_in_tools_venv(__file__, argv)
 
     table = releases()
     unknown = [name for name in args.release or [] if name not in table]

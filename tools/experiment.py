@@ -173,7 +173,10 @@ def calibrate(python, base, probe=4000):
 
 def plant_specs(slowdowns, fixed_ratio, per_step):
     """{plant name: (patch, work, trim, nominal %)} for the commits to make."""
-    steps = lambda x: max(0, round((x / 100 - (fixed_ratio - 1)) / per_step))  # noqa: E731
+
+    def steps(x):
+        return max(0, round((x / 100 - (fixed_ratio - 1)) / per_step))
+
     specs = {f"relu_op+{x}%": ("relu_op_forward", steps(x), False, x) for x in slowdowns}
     # The view op's own cost is not the SlowElemwise's: its true size is measured, not assumed.
     specs["every+20%"] = ("every_variant", round(0.2 / per_step), False, 20)
@@ -184,9 +187,8 @@ def plant_specs(slowdowns, fixed_ratio, per_step):
 def targets(name, c):
     """Is comparison `c` one that plant `name` meant to slow?"""
     if name.startswith("every"):
-        return (
-            c.kind == "time" and c.benchmark.startswith("relu.") or c.benchmark.startswith(("instructions.", "graph."))
-        )
+        timed = c.kind == "time" and c.benchmark.startswith("relu.")
+        return timed or c.benchmark.startswith(("instructions.", "graph."))
     return (
         TARGET_VARIANT in c.params
         and "function=gradient" not in c.params
@@ -204,13 +206,13 @@ def describe(c):
     return f"{c.benchmark}({c.params}) [{c.env}] {c.status} ×{c.ratio:.3f}" if c.ratio else f"{c.benchmark} {c.status}"
 
 
-def asv_run(run_dir, commits, record, bench):
-    """One asv run of `commits` into RUN_DIR (its own scratch conf); returns (seconds, asv exit)."""
+def asv_run(run_dir, commits, record, bench, reference):
+    """One asv run of `commits` into RUN_DIR (its own scratch conf), with the drift reference if `reference`;
+    returns (seconds, asv exit)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     conf_path = compare.scratch_conf(run_dir, Path(record["env_dir"]), record["base"])
     started = time.monotonic()
-    timed = bench != [COUNTED]
-    code = compare.run_asv(conf_path, run_dir, commits, record["env_names"], bench, reference=timed)
+    code = compare.run_asv(conf_path, run_dir, commits, record["env_names"], bench, reference=reference)
     return time.monotonic() - started, code
 
 
@@ -220,9 +222,8 @@ def judge_trial(trial_dir, counts_dir, record, rule):
 
     def judged(commit):
         comparisons = []
-        for run_dir, bench in ((trial_dir, record["bench"]), (counts_dir, [COUNTED])):
+        for run_dir, bench, timed in ((trial_dir, record["bench"], True), (counts_dir, [COUNTED], False)):
             conf = run_dir / "asv.conf.json"
-            timed = bench != [COUNTED]
             found, _ = compare.compare(conf, run_dir, base, commit, env_names, bench, rule, reference=timed)
             comparisons += found
         markdown = compare.render(comparisons, base, commit, rule)
@@ -383,9 +384,9 @@ def main(argv=None):
             shutil.rmtree(old)
         record = prepare(args, output)
         commits = [record["twin"], *(p["commit"] for p in record["plants"].values())]
-        record["counts_seconds"], _ = asv_run(output / "counts", [record["base"], *commits], record, [COUNTED])
+        record["counts_seconds"], _ = asv_run(output / "counts", [record["base"], *commits], record, [COUNTED], False)
         for n in range(1, args.trials + 1):
-            seconds, code = asv_run(output / f"trial-{n}", [record["base"], *commits], record, record["bench"])
+            seconds, code = asv_run(output / f"trial-{n}", [record["base"], *commits], record, record["bench"], True)
             record["trials"].append({"dir": f"trial-{n}", "seconds": seconds, "asv_exit": code})
             saved.write_text(json.dumps(record, indent=1))
             print(f"trial {n} took {seconds / 60:.1f} min", flush=True)

@@ -18,12 +18,12 @@ import os
 import statistics
 import subprocess
 import sys
+from itertools import product
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import RESULTS, TOOLS_BIN, asv_pythons, default_releases, environment_names, in_tools_venv  # noqa: E402
+from bench import RESULTS, TOOLS_BIN, asv_pythons, default_releases, environments, run_in_tools_venv  # noqa: E402
 from envs import ROOT, link_pythons, releases  # noqa: E402
-from run_tests import tools_venv  # noqa: E402
 
 LIMIT = 1.2
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
@@ -56,21 +56,18 @@ print(json.dumps(out))
 """
 
 
-def asv_value(result_file, benchmark, params):
-    """asv's figure for one parameter point of one result file, or None."""
+def asv_figures(result_file):
+    """{(benchmark, params): asv's figure} of the POINTS in one result file; a point without one is absent."""
     from asv.results import Results
 
     results = Results.load(str(result_file))
-    if benchmark not in results.get_all_result_keys():
-        return None
-    values = results.get_result_value(benchmark, results.get_result_params(benchmark))
-    grid = results.get_result_params(benchmark)
-    from itertools import product
-
-    for value, combo in zip(values, product(*grid)):
-        if tuple(v.strip("'") for v in combo) == params:
-            return value
-    return None
+    figures = {}
+    for benchmark in {b for b, *_ in POINTS} & set(results.get_all_result_keys()):
+        grid = results.get_result_params(benchmark)
+        for value, combo in zip(results.get_result_value(benchmark, grid), product(*grid)):
+            if value is not None and value == value:  # None: failed; NaN: skipped
+                figures[benchmark, tuple(v.strip("'") for v in combo)] = value
+    return figures
 
 
 def main(argv=None):
@@ -79,45 +76,45 @@ def main(argv=None):
     parser.add_argument("--commit", default="HEAD", help="whose asv results to read (HEAD)")
     parser.add_argument("--machine", help="asv machine name (default: this host's)")
     args = parser.parse_args(argv)
-    if not in_tools_venv():
-        python = tools_venv() / "bin" / "python"
-        os.execv(str(python), [str(python), __file__, *(argv if argv is not None else sys.argv[1:])])
+    run_in_tools_venv(__file__, argv)
 
-    from asv import environment
-    from asv.config import Config
     from asv.machine import Machine
 
     table = releases()
+    unknown = [name for name in args.release or [] if name not in table]
+    if unknown:
+        parser.error(f"unknown release(s) {unknown}; asv.conf.json lists: {', '.join(table)}")
     wanted = args.release or default_releases(table)
     found = link_pythons(table[name]["python"] for name in wanted)
     env = dict(os.environ, PATH=os.pathsep.join([str(asv_pythons(found)), str(TOOLS_BIN), os.environ["PATH"]]))
-    names = environment_names(wanted, table, env)
+    envs = environments(wanted, table, env)
     commit = subprocess.run(["git", "rev-parse", args.commit], cwd=ROOT, capture_output=True, text=True, check=True)
     commit = commit.stdout.strip()
     machine = args.machine or Machine.get_unique_machine_name()
-    paths = {e.name: e._path for e in environment.get_environments(Config.load(str(ROOT / "asv.conf.json")), None)}
+    # The loop imports the environment's relu_impls, not this checkout's.
+    loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    points = json.dumps([(name, function) for _, _, name, function in POINTS])
 
     print(f"asv ÷ standalone loop, commit {commit[:8]}, machine {machine} (1000x1000 float64, random signs, C linker)")
     print("\n| release | point | asv | standalone loop | asv ÷ loop |\n|---|---|---|---|---|")
     worst, missing = 0.0, 0
     for release in wanted:
-        result_file = RESULTS / machine / f"{commit[:8]}-{names.get(release)}.json"
-        if release not in names or not result_file.exists():
+        result_file = RESULTS / machine / f"{commit[:8]}-{envs[release].name if release in envs else ''}.json"
+        if release not in envs or not result_file.exists():
             print(f"| {release} | (no asv results of {commit[:8]}: run `python3 tools/bench.py` first) | | | |")
             missing += 1
             continue
-        python = Path(paths[names[release]], "bin", "python")
-        loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        points = json.dumps([(name, function) for _, _, name, function in POINTS])
+        python = Path(envs[release]._path, "bin", "python")
         proc = subprocess.run([str(python), "-c", LOOP, points], capture_output=True, text=True, cwd="/", env=loop_env)
         if proc.returncode:
             raise SystemExit(f"fidelity.py: the standalone loop failed in {release}:\n{proc.stderr[-2000:]}")
         loop = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures = asv_figures(result_file)
         ratios = []
         for benchmark, params, name, function in POINTS:
-            figure = asv_value(result_file, benchmark, params)
+            figure = figures.get((benchmark, params))
             standalone = loop[f"{name}/{function}"]
-            if figure is None or figure != figure:
+            if figure is None:
                 print(f"| {release} | {name} {function} | missing | {standalone * 1e6:.0f} µs | — |")
                 missing += 1
                 continue

@@ -9,6 +9,7 @@ discovery (the suite must import under any version, as numpy's does).
 
 import ctypes
 import functools
+import os
 
 import numpy as np
 
@@ -127,6 +128,16 @@ try:
     warm_up()
 except Exception:  # reported again, with its message, by each setup
     pass
+
+
+def flags_without_compiledir(b):
+    """(flags variable, its items less the compile dir relu_impls chose for this process): what a child
+    process needs so that it chooses its own compile dir and keeps the user's other flags."""
+    from relu_impls.releases import LIBRARIES
+
+    variable = LIBRARIES[b.name][1]
+    items = os.environ.get(variable, "").split(",")
+    return variable, [item for item in items if item and not item.startswith("base_compiledir=")]
 
 
 def side(shape):

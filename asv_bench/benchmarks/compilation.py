@@ -16,12 +16,7 @@ import subprocess
 import sys
 import textwrap
 
-from .common import DTYPE, FUNCTIONS, VARIANT_NAMES, RawTiming, backend, graph
-
-try:
-    from relu_impls.releases import LIBRARIES
-except ImportError:  # common.backend() reports it
-    LIBRARIES = {}
+from .common import DTYPE, FUNCTIONS, VARIANT_NAMES, RawTiming, backend, flags_without_compiledir, graph
 
 # Per-process start-up of the library, run untimed (in the warm-base build and in every sample).
 START = """
@@ -36,8 +31,7 @@ b.function([w], w + 1, linker="c")
 
 def forget_compiledir(b):
     """Drop the compile dir relu_impls put in this process's flags, so child processes choose their own."""
-    variable = LIBRARIES[b.name][1]
-    kept = [item for item in os.environ.get(variable, "").split(",") if not item.startswith("base_compiledir=")]
+    variable, kept = flags_without_compiledir(b)
     os.environ[variable] = ",".join(kept)
 
 

@@ -45,12 +45,13 @@ from .common import (
     Deterministic,
     backend,
     compile_function,
+    flags_without_compiledir,
     make_data,
 )
 
 try:
     from relu_impls.backend import CACHE_VARIABLE, cache_root
-    from relu_impls.releases import LIBRARIES, portable_build_flags
+    from relu_impls.releases import portable_build_flags
 except ImportError as exc:  # a commit of the project from before portable builds: skipped, still discovered
     _IMPORT_ERROR = exc
 else:
@@ -81,11 +82,7 @@ def counting_environ(b):
     """The environment of the valgrind process: its own compile dir, the library's C built for x86-64-v2."""
     env = dict(os.environ, PYTHONHASHSEED="0")  # dict and set layouts, hence the interpreter's instructions, repeat
     env[CACHE_VARIABLE] = str(cache_root() / "valgrind")
-    variable = LIBRARIES[b.name][1]
-    # This process's flags hold its own compile dir (relu_impls set it): drop that, keep the user's.
-    kept = [
-        item for item in os.environ.get(variable, "").split(",") if item and not item.startswith("base_compiledir=")
-    ]
+    variable, kept = flags_without_compiledir(b)
     kept += [f"{k}={v}" for k, v in portable_build_flags(b.name).items()]
     env[variable] = ",".join(kept)
     return env

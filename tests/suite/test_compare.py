@@ -76,6 +76,16 @@ def project(tmp_path_factory):
     return repo, git(repo, "rev-parse", "HEAD")
 
 
+def heavier_max_x0(repo):
+    """max_x0 with the same values and two transcendental functions more per element."""
+    edit(
+        repo,
+        "relu_impls/variants.py",
+        "def max_x0(x):\n    return _t().maximum(x, 0)\n",
+        "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
+    )
+
+
 def branch(repo, base, name, change=None):
     """A commit on top of `base` made by change(repo) (None: an empty commit, same code)."""
     git(repo, "switch", "-q", "-c", name, base)
@@ -112,14 +122,6 @@ def test_help_documents_exit_codes():
 def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
     repo, base = project
 
-    def heavier_max_x0(repo):  # the same values, two transcendental functions more per element
-        edit(
-            repo,
-            "relu_impls/variants.py",
-            "def max_x0(x):\n    return _t().maximum(x, 0)\n",
-            "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
-        )
-
     head = branch(repo, base, "slower", heavier_max_x0)
     code, report, log = run_check(repo, base, head, tmp_path)
     print(report and (tmp_path / "table.md").read_text())
@@ -151,12 +153,7 @@ def test_a_pull_request_cannot_delete_the_benchmark_that_judges_it(project, tmp_
 
     def hide_and_slow(repo):
         edit(repo, "asv_bench/benchmarks/relu.py", "    def time_forward(", "    def hidden_forward(")
-        edit(
-            repo,
-            "relu_impls/variants.py",
-            "def max_x0(x):\n    return _t().maximum(x, 0)\n",
-            "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
-        )
+        heavier_max_x0(repo)
 
     head = branch(repo, base, "hiding", hide_and_slow)
     code, report, log = run_check(repo, base, head, tmp_path)

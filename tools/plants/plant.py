@@ -17,13 +17,15 @@ from ._plant_params import TRIM, WORK
 from .backend import load_backend
 
 _built = {}
+# Loaded once, here: a load per call would be planted work of its own.
+_LIBC = ctypes.CDLL("libc.so.6") if TRIM else None
 
 
 def _spin():
     for _ in range(WORK):
         pass
     if TRIM:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        _LIBC.malloc_trim(0)
 
 
 def _build():
@@ -55,7 +57,7 @@ def __getattr__(name):
     if name == "SlowElemwise":
         return _build()[name]
     if name == "SlowView":
-        return _built.get(name) or _build_view()
+        return _build_view()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -65,6 +67,8 @@ def slowed(op):
 
 
 def _build_view():
+    if "SlowView" in _built:
+        return _built["SlowView"]
     lib = load_backend().module.__name__
     if lib == "theano":
         from theano.gof import Apply, Op
@@ -98,7 +102,6 @@ def every_variant(fn):
     the same input), pays the same fixed work once per call."""
 
     def slow_variant(x):
-        view = _built.get("SlowView") or _build_view()
-        return fn(view()(x))
+        return fn(_build_view()()(x))
 
     return slow_variant
