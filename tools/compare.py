@@ -3,42 +3,40 @@
 
     python3 tools/compare.py BASE HEAD [--bench REGEX]... [--env RELEASE]... [--table FILE]
 
-Both commits are built and benchmarked in one `asv run` on this machine, rounds
-interleaved across the two commits (`--interleave-rounds`), with raw samples
-recorded, so drift of the machine hits both alike. The suite that runs is BASE's
-(asv_bench/benchmarks at BASE), plus the drift reference of this checkout
-(tools/drift_reference.py): a pull request can neither edit nor drop the
-benchmarks that judge it. The result JSON files are read directly (asv's
-`continuous` shows no comparison once a benchmark fails): every comparison that
-exists is shown, and every failure is named.
+The suite that judges is BASE's (asv_bench/benchmarks at BASE): a pull request
+can neither edit nor drop the benchmarks that judge it. In each environment:
+- time_ benchmarks are timed paired (tools/paired.py): one process imports
+  BASE's and HEAD's relu_impls and times each benchmark in blocks of calls, the
+  two taking turns. asv's rounds are processes minutes apart, and on a shared
+  machine one process's speed differs from the next one's by up to 20 %;
+  block by block, within one process, BASE and HEAD see the same machine.
+- every other benchmark (graph counts, instructions, page faults, peak memory)
+  runs in one `asv run` of both commits; its result files are read directly
+  (asv's `continuous` shows no comparison once a benchmark fails): every
+  comparison that exists is shown, and every failure is named.
 
-The rule (defaults in RULE and RUN below, the one place to tune them):
-- each timing ratio is divided by the machine's drift: the median head/base ratio
-  of the reference kernels (numpy only, unchanged by any commit) in the same
-  environment and rounds;
-- a timing is SLOWER when head/base (medians) > --threshold AND the difference is
-  significant: two-sided Mann-Whitney U on the recorded samples, Holm-corrected
-  over all timing comparisons of the run at family-wise --alpha, and the
-  interquartile ranges of base and head do not overlap (samples of one asv round
-  share a process, so the test alone overstates significance); without samples,
-  asv's 99% confidence intervals must not overlap;
+The rule (defaults in RULE below, the one place to tune them):
+- a timing is SLOWER when its paired ratio (median over blocks of HEAD/BASE)
+  is beyond --threshold AND the blocks' log ratios differ from 0 (two-sided
+  Wilcoxon signed-rank test, Holm-corrected over all timings of the run at
+  family-wise --alpha); FASTER likewise below 1/--threshold;
 - a track_ figure (graph nodes, loops: deterministic) is WORSE when it grew at
-  all, whatever the timing noise; instructions per call (valgrind, near
-  deterministic) when they grew beyond RULE.instructions; page faults per call
-  when they grew by more than RULE.faults; a peakmem_ figure when it grew beyond
-  --threshold.
+  all; instructions per call (valgrind, near deterministic) when they grew
+  beyond RULE.instructions; page faults per call when they grew by more than
+  RULE.faults; a peakmem_ figure when it grew beyond RULE.peakmem.
 
 Exit status (the most severe applies):
   0  nothing slower
   1  a slowdown beyond the threshold (or a worse track_ figure)
   2  a benchmark failed or vanished in HEAD (failed, newly skipped, or no result),
-     the drift reference failed, or the check could not run
+     or the check could not run
 
 Environments: release names from asv.conf.json (e.g. theano-1.0.5) or asv
 environment names; default: the newest Theano and PyTensor (tools/bench.py);
 --full-matrix: every release. Benchmarks default to the PR set (tools/bench.py
 PR_BENCH). Everything lands in --output (default .asv/pr-check): asv.conf.json
-used, results/ (asv result files), table.md, comparison.json.
+used, results/ (asv result files), paired.json (the paired timings), table.md,
+comparison.json.
 """
 
 import argparse
@@ -46,7 +44,6 @@ import json
 import math
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, replace
@@ -54,6 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envs import PYTHONS_BIN, ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
+from paired import PLAN, paired  # noqa: E402
 
 from relu_impls.releases import library_pin  # noqa: E402  (imports no backend)
 
@@ -62,39 +60,28 @@ from relu_impls.releases import library_pin  # noqa: E402  (imports no backend)
 class Rule:
     """When a comparison counts as a slowdown (values chosen with tools/experiment.py, README)."""
 
-    # head/base ratio of medians, after the drift correction.
-    threshold: float = 1.5
+    # Paired HEAD/BASE ratio of a timing (median over blocks) beyond which a significant change counts.
+    threshold: float = 1.05
     alpha: float = 0.01  # family-wise error rate over all timing comparisons of one run (Holm)
-    # Samples within one asv round share a process, so Mann-Whitney overstates significance when
-    # processes differ. Also require the interquartile ranges of base and head not to overlap.
-    separate_iqr: bool = True
     # Instructions per call (valgrind) repeat to 0.01 % between identical commits, not exactly: worse
     # beyond this ratio. Other track_ figures (graph counts) are exact: any increase.
     instructions: float = 1.01
     # Page faults per steady-state call: 0 at every point measured; an output on fresh memory costs
     # ~2000 (8 MB). Worse when they grew by more than this many.
     faults: int = 64
-    # Divide each timing ratio by the median ratio of the drift reference (tools/drift_reference.py)
-    # in its environment: the same rounds run slower or faster together on a shared machine.
-    drift: bool = True
-
-
-@dataclass(frozen=True)
-class Run:
-    """How asv measures both commits."""
-
-    rounds: int | None = None  # asv rounds per benchmark (None: the suite's own, common.Timing)
-    interleave: bool = True  # alternate commits round by round
-    machine: str = "pr-check"  # asv machine name under which the results are stored
+    # Peak memory: one figure per commit, no statistics.
+    peakmem: float = 1.5
 
 
 RULE = Rule()
-RUN = Run()
+MACHINE = "pr-check"  # asv machine name under which the check stores its results
 
 OUTPUT = ROOT / ".asv" / "pr-check"
 TOOLS_BIN = Path(sys.executable).parent
+# Every benchmark but the time_ ones, which paired timing measures instead.
+NOT_TIMED = r"^(?!.*\.time_)"
 
-FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW, SKIPPED, REFERENCE = (
+FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW, SKIPPED = (
     "failed",
     "vanished",
     "slower",
@@ -105,11 +92,7 @@ FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW, SKIPPED, REFE
     "fixed",
     "new",
     "skipped",
-    "reference",
 )
-# The drift reference's benchmarks, as tools/compare.py adds them to the suite.
-REFERENCE_MODULE = "reference"
-REFERENCE_BENCH = rf"^{REFERENCE_MODULE}\."
 MARK = {
     FAILED: "❌",
     VANISHED: "❌",
@@ -147,38 +130,6 @@ def _number(value):
     return isinstance(value, (int, float)) and not math.isnan(value)
 
 
-def p_value(samples_a, samples_b):
-    """Two-sided Mann-Whitney U p-value, or None when the samples are too few for any to be small."""
-    from asv._stats import mann_whitney_u
-
-    a = [x for x in samples_a or [] if _number(x)]
-    b = [x for x in samples_b or [] if _number(x)]
-    if len(a) < 2 or len(b) < 2:
-        return None
-    return mann_whitney_u(a, b)[1]
-
-
-def iqr_disjoint(samples_a, samples_b):
-    """The middle halves of the two sample sets do not overlap."""
-    from asv_runner.statistics import quantile
-
-    a = [x for x in samples_a or [] if _number(x)]
-    b = [x for x in samples_b or [] if _number(x)]
-    if not a or not b:
-        return False
-    return quantile(a, 0.75) < quantile(b, 0.25) or quantile(b, 0.75) < quantile(a, 0.25)
-
-
-def ci_disjoint(stats_a, stats_b):
-    """asv's fallback without samples: the 99% confidence intervals do not overlap."""
-    try:
-        a = (stats_a["ci_99_a"], stats_a["ci_99_b"])
-        b = (stats_b["ci_99_a"], stats_b["ci_99_b"])
-    except (KeyError, TypeError):
-        return False
-    return a[1] < b[0] or b[1] < a[0]
-
-
 def holm(p_values, alpha):
     """Holm-Bonferroni: which of the p-values are significant at family-wise alpha."""
     order = sorted(range(len(p_values)), key=lambda i: p_values[i])
@@ -190,20 +141,21 @@ def holm(p_values, alpha):
     return significant
 
 
-def judge(comparisons, samples, stats, rule=RULE):
-    """Set ratio, p, significant and status of each comparison.
-
-    samples/stats: {index in comparisons: (base, head)} for those that have them.
-    """
+def judge(comparisons, rule=RULE):
+    """Set ratio, significant and status of each comparison (timings carry their paired ratio and p)."""
     timed = []
-    drift = reference_drift(comparisons) if rule.drift else {}
     for i, c in enumerate(comparisons):
         if c.status in (FAILED, VANISHED, FIXED, NEW, SKIPPED):
             continue
+        if c.kind == "time":
+            if c.p is None:
+                c.significant = False
+                c.note = "; ".join(filter(None, [c.note, "too few blocks to test"]))
+            else:
+                timed.append(i)
+            continue
         c.ratio = c.head / c.base if c.base else (math.inf if c.head else 1.0)
-        if is_reference(c):
-            c.status, c.note = REFERENCE, "drift reference (numpy only): not judged"
-        elif c.kind == "track":
+        if c.kind == "track":
             if c.unit == "faults":
                 worse, better = c.head - c.base > rule.faults, c.base - c.head > rule.faults
             else:
@@ -211,54 +163,20 @@ def judge(comparisons, samples, stats, rule=RULE):
                 worse, better = c.ratio > limit, c.ratio < 1 / limit
             c.significant = worse or better
             c.status = WORSE if worse else BETTER if better else SAME
-        elif c.kind == "time":
-            if c.env in drift:
-                c.ratio /= drift[c.env]
-                base_samples, head_samples = samples.get(i, (None, None))
-                samples[i] = (base_samples, [x / drift[c.env] for x in head_samples or [] if _number(x)])
-                c.note = f"ratio ÷ {drift[c.env]:.3f}, the reference's drift"
-            c.p = p_value(*samples.get(i, (None, None)))
-            if c.p is None:
-                c.significant = ci_disjoint(*stats.get(i, (None, None)))
-                c.note = "few samples: 99% CIs"
-            else:
-                timed.append(i)
         else:  # peakmem and the like: one measurement, no statistics
-            c.significant = None
-            c.status = SLOWER if c.ratio > rule.threshold else FASTER if c.ratio < 1 / rule.threshold else SAME
+            c.status = SLOWER if c.ratio > rule.peakmem else FASTER if c.ratio < 1 / rule.peakmem else SAME
     for i, significant in zip(timed, holm([comparisons[i].p for i in timed], rule.alpha)):
-        if significant and rule.separate_iqr and not iqr_disjoint(*samples[i]):
-            significant = False
-            comparisons[i].note = "; ".join(filter(None, [comparisons[i].note, "interquartile ranges overlap"]))
-        comparisons[i].significant = significant
-    for c in comparisons:
-        if c.kind == "time" and c.status == SAME:
-            if c.significant and c.ratio > rule.threshold:
-                c.status = SLOWER
-            elif c.significant and c.ratio < 1 / rule.threshold:
-                c.status = FASTER
-    if rule.drift:
-        for env in {c.env for c in comparisons if c.kind == "time" and not is_reference(c)} - set(drift):
-            missing = Comparison(f"{REFERENCE_MODULE} (drift reference)", "", env, "time", "", None, None)
-            missing.status, missing.note = FAILED, "no reference timings in both commits: timings not judged"
-            comparisons.append(missing)
+        c = comparisons[i]
+        c.significant = significant
+        if significant and c.ratio > rule.threshold:
+            c.status = SLOWER
+        elif significant and c.ratio < 1 / rule.threshold:
+            c.status = FASTER
     return comparisons
 
 
-def is_reference(c):
-    return c.benchmark.startswith(f"{REFERENCE_MODULE}.")
-
-
-def reference_drift(comparisons):
-    """{environment: median head/base ratio of its reference timings}, where it has them."""
-    ratios = {}
-    for c in comparisons:
-        if is_reference(c) and c.status == SAME and _number(c.base) and _number(c.head) and c.base > 0:
-            ratios.setdefault(c.env, []).append(c.head / c.base)
-    return {env: statistics.median(r) for env, r in ratios.items()}
-
-
 def exit_code(comparisons):
+    """0 nothing slower, 1 slower or worse, 2 failed or vanished (the most severe wins)."""
     statuses = {c.status for c in comparisons}
     if statuses & {FAILED, VANISHED}:
         return 2
@@ -267,12 +185,42 @@ def exit_code(comparisons):
     return 0
 
 
-# --------------------------------------------------------------------------- reading asv's results
+# --------------------------------------------------------------------------- reading the measurements
 
 
 def release_label(requirements, fallback):
     pin = library_pin(requirements or {})
     return "-".join(pin) if pin else fallback
+
+
+def timings(paired_results):
+    """Comparisons of the paired timings: {environment label: tools/paired.py outcome, or {"error": text}}."""
+    comparisons = []
+    for env, outcome in paired_results.items():
+        if "error" in outcome:
+            c = Comparison("(paired timing)", "", env, "time", "seconds", None, None, status=FAILED)
+            c.note = "could not run: " + outcome["error"].strip().splitlines()[-1]
+            comparisons.append(c)
+            continue
+        for name, result in sorted(outcome.items()):
+            key = name.split("(")[0]
+            base_side, head_side = result["sides"]
+            c = Comparison(key, result["label"], env, "time", "seconds", result.get("base"), result.get("head"))
+            if "error" in head_side:
+                c.status, c.note = FAILED, "raised in HEAD: " + head_side["error"].strip().splitlines()[-1]
+            elif "error" in base_side:
+                c.status, c.note = FIXED, "failed in BASE"
+            elif "skip" in head_side and "skip" in base_side:
+                c.status, c.note = SKIPPED, f"skipped in both: {head_side['skip']}"
+            elif "skip" in head_side:
+                c.status, c.note = VANISHED, f"skipped in HEAD, measured in BASE: {head_side['skip']}"
+            elif "skip" in base_side:
+                c.status, c.note = NEW, f"skipped in BASE: {base_side['skip']}"
+            else:
+                c.ratio, c.p = result["ratio"], result["p"]
+                c.note = f"paired, {len(result['blocks'])} blocks"
+            comparisons.append(c)
+    return comparisons
 
 
 def load_results(results_dir, machine, commit, env_names):
@@ -287,17 +235,6 @@ def load_results(results_dir, machine, commit, env_names):
     return found
 
 
-def _entry(results, key, params, index):
-    """(value, samples, stats) of one parameter point; value None = failed, NaN = skipped."""
-    if results is None or key not in results.get_all_result_keys():
-        return None, None, None
-    values = results.get_result_value(key, params)
-    samples = results.get_result_samples(key, params)
-    stats = results.get_result_stats(key, params)
-    value = values[index] if values is not None else None
-    return value, (samples or [None] * (index + 1))[index], (stats or [None] * (index + 1))[index]
-
-
 def collect(benchmarks, base, head, env_names):
     """Comparisons for every selected point in every environment, judged later by `judge`.
 
@@ -305,7 +242,7 @@ def collect(benchmarks, base, head, env_names):
     """
     from itertools import product
 
-    comparisons, samples, stats = [], {}, {}
+    comparisons = []
     for key in sorted(benchmarks):
         bench = benchmarks[key]
         params = bench["params"]
@@ -319,9 +256,9 @@ def collect(benchmarks, base, head, env_names):
                 label = ", ".join(
                     f"{name}={value.strip(chr(39))}" for name, value in zip(bench["param_names"], points[index])
                 )
-                b_val, b_smp, b_st = _entry(b_res, key, params, index)
-                h_val, h_smp, h_st = _entry(h_res, key, params, index)
-                c = Comparison(key, label, env, bench["type"], bench.get("unit") or "", b_val, h_val)
+                c = Comparison(key, label, env, bench["type"], bench.get("unit") or "", None, None)
+                c.base = _value(b_res, key, params, index)
+                c.head = _value(h_res, key, params, index)
                 if h_res is None or key not in h_res.get_all_result_keys():
                     c.status, c.note = VANISHED, "no result for HEAD (environment or build failed?)"
                 elif c.head is None:
@@ -334,10 +271,16 @@ def collect(benchmarks, base, head, env_names):
                     c.status, c.note = FIXED, "failed in BASE"
                 elif not _number(c.base):
                     c.status = NEW
-                samples[len(comparisons)] = (b_smp, h_smp)
-                stats[len(comparisons)] = (b_st, h_st)
                 comparisons.append(c)
-    return comparisons, samples, stats
+    return comparisons
+
+
+def _value(results, key, params, index):
+    """One parameter point's value; None = failed or no result, NaN = skipped."""
+    if results is None or key not in results.get_all_result_keys():
+        return None
+    values = results.get_result_value(key, params)
+    return values[index] if values is not None else None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -387,12 +330,9 @@ def render(comparisons, base, head, rule=RULE):
         f"{len(comparisons)} comparisons; "
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + (";" if any(counts.values()) else "")
-        + f" rule: time slower when head/base > {rule.threshold} and Mann-Whitney U significant at "
-        f"family-wise α={rule.alpha} (Holm)"
-        + (" with disjoint interquartile ranges" if rule.separate_iqr else "")
-        + (", ratios divided by the drift of the numpy reference kernels" if rule.drift else "")
-        + f"; track_ figures fail on any increase (instructions: beyond {rule.instructions}; page faults: by more "
-        f"than {rule.faults}). Exit status {code}.",
+        + f" rule: time slower when the paired head/base > {rule.threshold} and the signed-rank test is "
+        f"significant at family-wise α={rule.alpha} (Holm); track_ figures fail on any increase (instructions: "
+        f"beyond {rule.instructions}; page faults: by more than {rule.faults}). Exit status {code}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -401,7 +341,7 @@ def render(comparisons, base, head, rule=RULE):
 
 
 def judging_suite(output, commit):
-    """OUTPUT/suite/benchmarks: the asv suite as of `commit`, plus this checkout's drift reference."""
+    """OUTPUT/suite/benchmarks: the asv suite as of `commit`."""
     suite = output / "suite"
     if suite.exists():
         shutil.rmtree(suite)
@@ -411,9 +351,7 @@ def judging_suite(output, commit):
     if archive.returncode:
         raise SystemExit(f"compare.py: {commit[:10]} has no {conf['benchmark_dir']} to judge with")
     subprocess.run(["tar", "-x", "-C", str(suite)], input=archive.stdout, check=True)
-    benchmarks = suite / conf["benchmark_dir"]
-    shutil.copy(Path(__file__).with_name("drift_reference.py"), benchmarks / f"{REFERENCE_MODULE}.py")
-    return benchmarks
+    return suite / conf["benchmark_dir"]
 
 
 def scratch_conf(output, env_dir, suite_commit):
@@ -437,8 +375,8 @@ def asv_env(extra_path=()):
     return dict(os.environ, PATH=os.pathsep.join(path))
 
 
-def environment_names(wanted, conf_path, env):
-    """{release or env name: asv environment name}; unknown or unavailable names are absent."""
+def environments(wanted, conf_path, env):
+    """{release or env name: asv Environment}; unknown or unavailable names are absent."""
     from asv import environment
     from asv.config import Config
 
@@ -449,12 +387,17 @@ def environment_names(wanted, conf_path, env):
         envs = list(environment.get_environments(Config.load(str(conf_path)), None, verbose=False))
     finally:
         os.environ["PATH"] = old_path
-    names = {}
+    found = {}
     for name in wanted:
         for e in envs:
             if e.name == name or (name in table and dict(e.requirements) == dict(table[name]["req"])):
-                names[name] = e.name
-    return names
+                found[name] = e
+    return found
+
+
+def env_label(e):
+    """An asv Environment's release name, as the result rows show it."""
+    return release_label(dict(e.requirements), e.name)
 
 
 def rev_parse(ref):
@@ -469,60 +412,73 @@ def rev_parse(ref):
     return out.stdout.strip()
 
 
-def run_asv(conf_path, output, commits, env_names, bench, run=RUN, reference=True):
-    """Benchmark `commits` in one asv run, rounds interleaved across them, with the drift reference unless
-    `reference` is false (a run without timings needs none); returns asv's exit status."""
+def run_asv(conf_path, output, commits, env_names, bench, machine=MACHINE):
+    """Benchmark `commits` in one asv run (every selected benchmark but the time_ ones); asv's exit status."""
     env = asv_env()
     asv = [sys.executable, "-m", "asv"]
     subprocess.run(
-        [*asv, "machine", "--yes", "--machine", run.machine, "--config", str(conf_path)],
+        [*asv, "machine", "--yes", "--machine", machine, "--config", str(conf_path)],
         env=env,
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    machine_dir = output / "results" / run.machine
+    machine_dir = output / "results" / machine
     for commit in commits:  # stale results of an earlier run would be compared otherwise
         for old in machine_dir.glob(f"{commit[:8]}-*.json"):
             old.unlink()
     hashes = output / "commits.txt"
     hashes.write_text("".join(f"{commit}\n" for commit in commits))
-    cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", run.machine]
-    cmd += ["--record-samples", "--show-stderr", "--no-pull"]
-    cmd += ["--interleave-rounds" if run.interleave else "--no-interleave-rounds"]
-    bench = [*bench, REFERENCE_BENCH] if bench and reference else bench
-    if run.rounds:
-        cmd += ["-a", f"rounds={run.rounds}"]
+    cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", machine]
+    cmd += ["--show-stderr", "--no-pull"]
     for name in env_names:
         cmd += ["-E", name]
     for regex in bench:
-        cmd += ["--bench", regex]
+        cmd += ["--bench", NOT_TIMED + f"(?:{regex})"]
     print("$ " + " ".join(cmd), flush=True)
     # asv exits 2 when a benchmark raised, 1 when an environment failed: the result files say which, below.
     return subprocess.run(cmd, env=env, cwd=ROOT).returncode
 
 
-def compare(conf_path, output, base, head, env_names, bench, rule=RULE, machine=RUN.machine, reference=True):
-    """(comparisons, Markdown) from the result files under OUTPUT/results (of a run with the drift reference,
-    unless `reference` is false)."""
+def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
+    """{environment label: tools/paired.py outcome, or {"error": why}} of BASE and HEAD's time_ benchmarks."""
+    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
+    found = {}
+    for e in envs:
+        python = Path(e._path, "bin", "python")
+        print(f"paired timing in {e.name}", flush=True)
+        try:
+            found[env_label(e)] = paired(python, suite, ROOT, base, head, bench, plan)
+        except (RuntimeError, OSError) as exc:
+            found[env_label(e)] = {"error": str(exc)}
+    return found
+
+
+def compare(conf_path, output, base, head, env_names, bench, paired_results, rule=RULE, machine=MACHINE):
+    """(comparisons, Markdown): the paired timings, and the other benchmarks' result files under OUTPUT/results."""
     from asv.benchmarks import Benchmarks
     from asv.config import Config
     from asv.util import UserError
 
+    comparisons = timings(paired_results)
     try:
-        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[*bench, *[REFERENCE_BENCH] * reference])
+        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[NOT_TIMED + f"(?:{r})" for r in bench])
     except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
         print(f"compare.py: {exc}", file=sys.stderr)
+        broken = Comparison("(asv run)", "", ", ".join(env_names), "", "", None, None, status=FAILED)
+        broken.note = "asv discovered no benchmarks (see asv's log)"
+        comparisons.append(broken)
         benchmarks = {}
-    if not benchmarks:
+    if benchmarks:
+        results_dir = output / "results"
+        base_results = load_results(results_dir, machine, base, env_names)
+        head_results = load_results(results_dir, machine, head, env_names)
+        comparisons += collect(benchmarks, base_results, head_results, env_names)
+    if not comparisons:
         nothing = Comparison("(any benchmark)", "", ", ".join(env_names), "", "", None, None, status=VANISHED)
         nothing.note = "nothing selected or discovered (see asv's log)"
-        return [nothing], render([nothing], base, head, rule)
-    results_dir = output / "results"
-    base_results = load_results(results_dir, machine, base, env_names)
-    head_results = load_results(results_dir, machine, head, env_names)
-    comparisons, samples, stats = collect(benchmarks, base_results, head_results, env_names)
-    judge(comparisons, samples, stats, rule)
+        comparisons = [nothing]
+    judge(comparisons, rule)
     return comparisons, render(comparisons, base, head, rule)
 
 
@@ -569,7 +525,7 @@ def main(argv=None):
         "--alpha", type=float, default=RULE.alpha, help=f"family-wise significance level, Holm-corrected ({RULE.alpha})"
     )
     parser.add_argument(
-        "--rounds", type=int, default=RUN.rounds, help="asv rounds per benchmark (default: the suite's own)"
+        "--blocks", type=int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"results, table.md, comparison.json ({OUTPUT})")
     parser.add_argument("--env-dir", type=Path, help="asv environments (default: asv.conf.json env_dir)")
@@ -580,7 +536,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
-    run = replace(RUN, rounds=args.rounds)
+    plan = replace(PLAN, blocks=args.blocks)
     base, head = rev_parse(args.base), rev_parse(args.head)
     bench = args.bench or default_bench()
     output = args.output.resolve()
@@ -591,8 +547,8 @@ def main(argv=None):
     table = releases()
     wanted = args.env or default_envs(args.full_matrix)
     link_pythons(table[name]["python"] for name in wanted if name in table)
-    names = environment_names(wanted, conf_path, asv_env())
-    missing = [name for name in wanted if name not in names]
+    envs = environments(wanted, conf_path, asv_env())
+    missing = [name for name in wanted if name not in envs]
     if missing:
         print(
             f"compare.py: no asv environment for {missing} (unknown name, or its Python is missing: "
@@ -600,19 +556,26 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 2
-    env_names = [names[name] for name in wanted]
+    env_names = [envs[name].name for name in wanted]
 
-    if not args.no_run:
-        code = run_asv(conf_path, output, [base, head], env_names, bench, run)
+    saved = output / "paired.json"
+    if args.no_run:
+        if not saved.exists():
+            raise SystemExit(f"compare.py: no paired timings in {output} (run it without --no-run first)")
+        paired_results = json.loads(saved.read_text())
+    else:
+        code = run_asv(conf_path, output, [base, head], env_names, bench)
         print(f"asv run exited {code}", flush=True)
-    comparisons, markdown = compare(conf_path, output, base, head, env_names, bench, rule, run.machine)
+        paired_results = run_paired(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
+        saved.write_text(json.dumps(paired_results, indent=1))
+    comparisons, markdown = compare(conf_path, output, base, head, env_names, bench, paired_results, rule)
     print(markdown)
     (output / "table.md").write_text(markdown)
     report = {
         "base": base,
         "head": head,
         "rule": asdict(rule),
-        "run": asdict(run),
+        "plan": asdict(plan),
         "exit": exit_code(comparisons),
         "comparisons": [asdict(c) for c in sorted(comparisons, key=_order)],
     }

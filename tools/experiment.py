@@ -17,15 +17,14 @@ Commits made for the experiment (under refs/experiment/, the working tree untouc
     before each call (malloc_trim), so its output lands on fresh pages: time and
     page faults, no instructions.
 
-Each trial is one asv run of BASE, the twin and every planted commit, rounds
-interleaved across them, with the PR check's timings, page faults and graph
-counts (tools/compare.py, the suite's own asv settings); instructions, which
-repeat to 0.01 %, are counted once per commit, before the trials. Each commit is
-judged against BASE by the PR check's own rule (compare.judge). The true size of
-each plant is measured outside asv: in each of several processes, blocks of
-calls of BASE's and the planted commit's relu_op forward alternate
-(PAIRED_TIMER). Thresholds are chosen on trials 1-5; the summary gives trials
-1-5 and 6-10 apart.
+The PR check's deterministic figures (instructions, page faults, graph counts:
+one asv run, tools/compare.py) are measured once per commit, before the trials.
+Each trial times the twin and every planted commit against BASE as the PR check
+does (paired timing, tools/paired.py, its default plan), and judges each commit
+by the PR check's own rule (compare.judge). The true size of each plant is
+measured with a long paired timing of relu_op's forward (TRUE_SIZE: more
+processes, blocks and calls). Thresholds are chosen on trials 1-5; the summary
+gives trials 1-5 and 6-10 apart.
 
 Output (--output, default .asv/experiment): counts/ and trial-N/ (asv results and
 tables), experiment.json, experiment.md (the summary printed at the end).
@@ -34,6 +33,7 @@ tables), experiment.json, experiment.md (the summary printed at the end).
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -45,49 +45,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
+import paired  # noqa: E402
 from envs import ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
 
 OUTPUT = ROOT / ".asv" / "experiment"
 PLANTS = Path(__file__).resolve().parent / "plants"
 # The benchmark that every plant slows, and whose true size is measured: relu_op's forward at the PR point.
 TARGET_VARIANT = "relu_op"
-TARGET_PARAMS = f"variant={TARGET_VARIANT}, shape=1000x1000, dtype=float64"
-TARGET_TIME = ("relu.Forward.time_forward", TARGET_PARAMS)
-TIMED = r"^relu\.(Forward\.time_forward|Gradient\.time_gradient)"
-COUNTED = r"^instructions\."
-# Times BASE's and the other commit's relu_op forward in one process, blocks of calls
-# alternating, so the machine's drift hits both alike. Each tree's relu_impls is imported
-# in turn: the library stays loaded, the op classes and their compiled kernels are each tree's own.
-PAIRED_TIMER = """
-import statistics, sys, time
-asv_bench, target, blocks, calls, *trees = sys.argv[1:]
-sys.path.insert(0, asv_bench)
-functions = []
-for tree in trees:
-    for name in [m for m in sys.modules if m == "relu_impls" or m.startswith("relu_impls.")]:
-        del sys.modules[name]
-    sys.modules.pop("benchmarks.common", None)
-    sys.path.insert(0, tree)
-    from benchmarks.common import compile_function, make_data
-    functions.append(compile_function(target))
-    sys.path.remove(tree)
-x = make_data("signs", "1000x1000", "float64")
-ratios, base_times = [], []
-for block in range(int(blocks)):
-    medians = [0.0, 0.0]
-    for i in (0, 1) if block % 2 == 0 else (1, 0):
-        f = functions[i]
-        f(x)
-        samples = []
-        for _ in range(int(calls)):
-            t = time.perf_counter()
-            f(x)
-            samples.append(time.perf_counter() - t)
-        medians[i] = statistics.median(samples)
-    ratios.append(medians[1] / medians[0])
-    base_times.append(medians[0])
-print(statistics.median(ratios), statistics.median(base_times))
-"""
+TARGET_NAME = f"relu.Forward.time_forward('{TARGET_VARIANT}', '1000x1000', 'float64')"
+# Measuring a plant's true size: about ten times the PR check's paired timing of one benchmark.
+TRUE_SIZE = paired.Plan(processes=5, blocks=40, calls=25)
 
 
 def git(*args, env=None, input=None):
@@ -122,46 +89,26 @@ def make_commit(base, message, ref, patch=None, work=0, trim=False):
     return commit
 
 
-def env_python(conf_path, env_name):
-    from asv import environment
-    from asv.config import Config
-
-    for e in environment.get_environments(Config.load(str(conf_path)), [env_name], verbose=False):
-        return Path(e._path, "bin", "python")
-    raise SystemExit(f"experiment.py: no asv environment {env_name}")
-
-
-def paired_ratio(python, base, other, processes=3, blocks=40, calls=25, variant=TARGET_VARIANT):
-    """(other/base ratio of call times, base seconds per call): medians over processes of paired blocks."""
-    ratios, times = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = []
-        for commit in (base, other):
-            tree = Path(tmp, commit[:12])
-            tree.mkdir()
-            archive = ["git", "archive", commit, "relu_impls"]
-            files = subprocess.run(archive, cwd=ROOT, capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(tree)], input=files, check=True)
-            trees.append(str(tree))
-        cmd = [str(python), "-c", PAIRED_TIMER, str(ROOT / "asv_bench"), variant, str(blocks), str(calls)]
-        for _ in range(processes):
-            # Run from the scratch dir: neither the repo's nor asv's installed relu_impls comes first.
-            out = subprocess.run(cmd + trees, cwd=tmp, capture_output=True, text=True)
-            if out.returncode:
-                raise SystemExit(f"experiment.py: timing {other[:8]} against BASE failed:\n{out.stderr[-2000:]}")
-            ratio, seconds = (float(v) for v in out.stdout.split()[-2:])
-            ratios.append(ratio)
-            times.append(seconds)
-    return statistics.median(ratios), statistics.median(times)
+def paired_ratio(record, other, plan=TRUE_SIZE):
+    """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
+    conf_path = Path(record["conf"])
+    e = compare.environments(record["env_names"][:1], conf_path, compare.asv_env())[record["env_names"][0]]
+    found = compare.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
+    result = next(iter(found.values()))
+    if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
+        raise SystemExit(f"experiment.py: timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
+    return result[TARGET_NAME]["ratio"], result[TARGET_NAME]["base"]
 
 
-def calibrate(python, base, probe=4000):
+def calibrate(record):
     """(fixed ratio, ratio per loop step, seconds per call): extra time = fixed + per step * steps, fitted on
     two probe commits of the relu_op plant."""
+    base = record["base"]
     zero = make_commit(base, "experiment: calibration, 0 steps", "probe0", "relu_op_forward", 0)
-    fixed_ratio, call = paired_ratio(python, base, zero)
+    fixed_ratio, call = paired_ratio(record, zero)
+    probe = 4000
     probed = make_commit(base, f"experiment: calibration, {probe} steps", "probe", "relu_op_forward", probe)
-    probe_ratio, _ = paired_ratio(python, base, probed)
+    probe_ratio, _ = paired_ratio(record, probed)
     per_step = (probe_ratio - fixed_ratio) / probe
     print(
         f"calibration: relu_op forward {call * 1e6:.0f} us per call; the planted path alone "
@@ -206,27 +153,34 @@ def describe(c):
     return f"{c.benchmark}({c.params}) [{c.env}] {c.status} ×{c.ratio:.3f}" if c.ratio else f"{c.benchmark} {c.status}"
 
 
-def asv_run(run_dir, commits, record, bench, reference):
-    """One asv run of `commits` into RUN_DIR (its own scratch conf), with the drift reference if `reference`;
-    returns (seconds, asv exit)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    conf_path = compare.scratch_conf(run_dir, Path(record["env_dir"]), record["base"])
+def count(record, commits):
+    """The deterministic figures of every commit: one asv run into OUTPUT/counts; (seconds, asv exit)."""
     started = time.monotonic()
-    code = compare.run_asv(conf_path, run_dir, commits, record["env_names"], bench, reference=reference)
+    code = compare.run_asv(Path(record["conf"]), Path(record["counts"]), commits, record["env_names"], record["bench"])
     return time.monotonic() - started, code
 
 
-def judge_trial(trial_dir, counts_dir, record, rule):
+def time_trial(record, trial_dir):
+    """Paired timings of the twin and of every planted commit against BASE into TRIAL_DIR; seconds taken."""
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    conf_path = Path(record["conf"])
+    envs = compare.environments(record["env_names"], conf_path, compare.asv_env())
+    started = time.monotonic()
+    for commit in [record["twin"], *(p["commit"] for p in record["plants"].values())]:
+        found = compare.run_paired(conf_path, record["base"], commit, list(envs.values()), record["bench"])
+        (trial_dir / f"paired-{commit[:8]}.json").write_text(json.dumps(found))
+    return time.monotonic() - started
+
+
+def judge_trial(trial_dir, record, rule):
     """The PR check's verdict on the twin and on each planted commit of one trial, against BASE."""
-    base, env_names = record["base"], record["env_names"]
+    base, env_names, conf, counts = record["base"], record["env_names"], Path(record["conf"]), Path(record["counts"])
 
     def judged(commit):
-        comparisons = []
-        for run_dir, bench, timed in ((trial_dir, record["bench"], True), (counts_dir, [COUNTED], False)):
-            conf = run_dir / "asv.conf.json"
-            found, _ = compare.compare(conf, run_dir, base, commit, env_names, bench, rule, reference=timed)
-            comparisons += found
-        markdown = compare.render(comparisons, base, commit, rule)
+        paired_results = json.loads((trial_dir / f"paired-{commit[:8]}.json").read_text())
+        comparisons, markdown = compare.compare(
+            conf, counts, base, commit, env_names, record["bench"], paired_results, rule
+        )
         (trial_dir / f"table-{commit[:8]}.md").write_text(markdown)
         return comparisons
 
@@ -235,7 +189,7 @@ def judge_trial(trial_dir, counts_dir, record, rule):
     for name, plant in record["plants"].items():
         comparisons = judged(plant["commit"])
         hit = [c for c in flags(comparisons) if targets(name, c) and c.status in (compare.SLOWER, compare.WORSE)]
-        timed = [c for c in comparisons if targets(name, c) and c.kind == "time"]
+        timed = [c for c in comparisons if targets(name, c) and c.kind == "time" and c.ratio]
         verdict["plants"][name] = {
             "time": sum(c.kind == "time" for c in hit),
             "timed": len(timed),
@@ -281,9 +235,9 @@ def summarize(record, trials, label):
 def summary(record, rule):
     trials = record["trials"]
     lines = [
-        f"Rule: time slower when head/base > {rule.threshold} after the reference drift, Mann-Whitney Holm "
-        f"α={rule.alpha}{', disjoint interquartile ranges' if rule.separate_iqr else ''}; instructions worse beyond "
-        f"{rule.instructions}; page faults beyond +{rule.faults}; graph counts on any increase.",
+        f"Rule: time slower when the paired head/base > {rule.threshold}, signed-rank test Holm α={rule.alpha} "
+        f"(paired: {record['plan']}); instructions worse beyond {rule.instructions}; page faults beyond "
+        f"+{rule.faults}; graph counts on any increase.",
         "",
     ]
     for label, group in (
@@ -294,9 +248,9 @@ def summary(record, rule):
             lines += summarize(record, group, label) + [""]
     seconds = statistics.median(t["seconds"] for t in trials) if trials else 0
     lines += [
-        f"Environments: {', '.join(record['envs'])}. Machine: {record['machine']}. One trial (BASE, the twin and "
-        f"{len(record['plants'])} planted commits in one asv run) took {seconds / 60:.1f} min (median); counting "
-        f"instructions of all commits once took {record['counts_seconds'] / 60:.1f} min.",
+        f"Environments: {', '.join(record['envs'])}. Machine: {record['machine']}. One trial (the twin and "
+        f"{len(record['plants'])} planted commits, each timed against BASE) took {seconds / 60:.1f} min (median); "
+        f"the deterministic figures of all commits, once, {record['counts_seconds'] / 60:.1f} min.",
         "A/A flags: "
         + ("; ".join(f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["twin"]["flags"]) or "none"),
     ]
@@ -313,49 +267,48 @@ def prepare(args, output):
     envs = args.env or compare.default_envs(False)
     link_pythons(table[name]["python"] for name in envs if name in table)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = compare.scratch_conf(output, env_dir, base)
-    names = compare.environment_names(envs, conf_path, compare.asv_env())
-    missing = [name for name in envs if name not in names]
+    conf_path = compare.scratch_conf(output / "counts", env_dir, base)
+    found = compare.environments(envs, conf_path, compare.asv_env())
+    missing = [name for name in envs if name not in found]
     if missing:
         raise SystemExit(f"experiment.py: no asv environment for {missing}; known releases: {', '.join(table)}")
-    env_names = [names[name] for name in envs]
+    record = {
+        "base": base,
+        "envs": envs,
+        "env_names": [found[name].name for name in envs],
+        "conf": str(conf_path),
+        "counts": str(output / "counts"),
+        "bench": compare.default_bench(),
+    }
 
-    # Calibrate and size the plants with the first environment's Python.
-    python = env_python(conf_path, env_names[0])
-    fixed_ratio, per_step, base_seconds = calibrate(python, base)
+    # Calibrate and size the plants in the first environment.
+    fixed_ratio, per_step, base_seconds = calibrate(record)
     plants = {}
     for name, (patch, work, trim, nominal) in plant_specs(args.slowdown or [10, 5], fixed_ratio, per_step).items():
         ref = "".join(ch if ch.isalnum() else "-" for ch in name)
         commit = make_commit(base, f"experiment: {name}", ref, patch, work, trim)
-        # relu_op's classes cannot be pickled from a second tree in one process once the graph around them is
-        # new (compile-cache keys): the plant that slows every variant is sized on max_x0's forward.
-        variant = "max_x0" if patch == "every_variant" else TARGET_VARIANT
-        size = (paired_ratio(python, base, commit, processes=5, variant=variant)[0] - 1) * 100
+        size = (paired_ratio(record, commit)[0] - 1) * 100
         plants[name] = {"commit": commit, "patch": patch, "work": work, "trim": trim, "nominal": nominal}
         plants[name]["true_percent"] = size
         print(f"{name}: {patch}, {work} loop steps{', trim' if trim else ''}: true size {size:+.1f} %", flush=True)
 
     from asv.machine import Machine
 
-    return {
-        "base": base,
-        "twin": make_commit(base, "experiment: A/A twin (same tree)", "twin"),
-        "envs": envs,
-        "env_names": env_names,
-        "env_dir": str(env_dir),
-        "bench": [regex for regex in compare.default_bench() if regex != COUNTED],
-        "machine": f"{Machine.get_unique_machine_name()}, {os.cpu_count()} CPUs",
-        "run": asdict(compare.RUN),
-        "base_seconds_outside_asv": base_seconds,
-        "plants": plants,
-        "trials": [],
-    }
+    return dict(
+        record,
+        twin=make_commit(base, "experiment: A/A twin (same tree)", "twin"),
+        machine=f"{Machine.get_unique_machine_name()}, {os.cpu_count()} CPUs",
+        plan=asdict(paired.PLAN),
+        base_seconds=base_seconds,
+        plants=plants,
+        trials=[],
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="HEAD", help="the commit every trial compares against (HEAD)")
-    parser.add_argument("--trials", type=int, default=10, help="asv runs, each judging every commit once (10)")
+    parser.add_argument("--trials", type=int, default=10, help="rounds of paired timing of every commit (10)")
     parser.add_argument(
         "--slowdown", type=int, action="append", metavar="X", help="relu_op's planted slowdown in %% (10 and 5)"
     )
@@ -384,10 +337,10 @@ def main(argv=None):
             shutil.rmtree(old)
         record = prepare(args, output)
         commits = [record["twin"], *(p["commit"] for p in record["plants"].values())]
-        record["counts_seconds"], _ = asv_run(output / "counts", [record["base"], *commits], record, [COUNTED], False)
+        record["counts_seconds"], record["counts_exit"] = count(record, [record["base"], *commits])
         for n in range(1, args.trials + 1):
-            seconds, code = asv_run(output / f"trial-{n}", [record["base"], *commits], record, record["bench"], True)
-            record["trials"].append({"dir": f"trial-{n}", "seconds": seconds, "asv_exit": code})
+            seconds = time_trial(record, output / f"trial-{n}")
+            record["trials"].append({"dir": f"trial-{n}", "seconds": seconds})
             saved.write_text(json.dumps(record, indent=1))
             print(f"trial {n} took {seconds / 60:.1f} min", flush=True)
 
@@ -396,7 +349,7 @@ def main(argv=None):
     rule = replace(compare.RULE, threshold=args.threshold)
     record["rule"] = asdict(rule)
     for trial in record["trials"]:
-        trial.update(judge_trial(output / trial["dir"], output / "counts", record, rule))
+        trial.update(judge_trial(output / trial["dir"], record, rule))
     saved.write_text(json.dumps(record, indent=1))
     text = summary(record, rule)
     (output / "experiment.md").write_text(text)

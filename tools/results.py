@@ -11,12 +11,15 @@ MACHINE/machine.json, MACHINE/COMMIT-ENV.json). Nothing stored is ever lost:
 - files are combined, never replaced: two versions of a result file are merged
   benchmark by benchmark (the newer wins per benchmark: the shard over the
   directory, the directory over the branch);
-- every JSON file is checked before use; a corrupt one is rejected with an error
-  naming it, the good ones are still used, and the exit status is 1;
+- every JSON file is checked before use; a corrupt one is quarantined, not used
+  and not lost: its text is kept as quarantine/NAME.corrupt in the directory and
+  on the branch (asv reads only *.json), a warning names it, and everything else
+  is used, stored and published as usual (exit 0; 1 only for a missing shard);
 - files in the directory are written to a temporary name and renamed; the branch
   moves only at the end, by one compare-and-swap of its ref (`git update-ref NEW
   OLD`), so an interrupted or failed run leaves the previous state in place.
-`store` does not push: the workflow pushes the branch (a non-fast-forward push fails).
+`store` does not push: the workflow pushes the branch (a non-fast-forward push fails);
+it always leaves a local branch to push, also when there was nothing new.
 The branch is read from refs/heads/B, else refs/remotes/origin/B (a fresh CI clone).
 """
 
@@ -32,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BRANCH = "asv-results"
 RESULTS = ROOT / ".asv" / "results"
 RESULT_KEYS = ("commit_hash", "env_name", "result_columns", "results", "version")
+# Corrupt files, kept aside under the results dir and on the branch, under names asv does not read.
+QUARANTINE = "quarantine"
 
 
 class Corrupt(ValueError):
@@ -95,22 +100,37 @@ def write_atomic(path, data):
         raise
 
 
-def merge_into(directory, sources, errors, older=False):
+def quarantine(directory, name, text, why):
+    """Keep a corrupt file's text as QUARANTINE/NAME.corrupt under directory; print a warning naming it."""
+    path = Path(directory, QUARANTINE, f"{name}.corrupt")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"warning: {why}; quarantined as {path}", file=sys.stderr)
+
+
+def quarantined(directory):
+    """{posix path under directory: text} of the quarantined files."""
+    directory = Path(directory)
+    found = sorted(Path(directory, QUARANTINE).rglob("*.corrupt"))
+    return {p.relative_to(directory).as_posix(): p.read_text(errors="replace") for p in found}
+
+
+def merge_into(directory, sources, older=False):
     """Combine {name: text} into the JSON files of `directory`; sources win unless `older`."""
     directory = Path(directory)
     for name, text in sources.items():
         try:
             new = check(name, text)
         except Corrupt as exc:
-            errors.append(str(exc))
+            quarantine(directory, name, text, str(exc))
             continue
         target = directory / name
         old = None
         if target.exists():
             try:
-                old = check(str(target), target.read_text())
+                old = check(name, target.read_text(errors="replace"))
             except Corrupt as exc:
-                errors.append(f"{exc}; replaced")
+                quarantine(directory, name, target.read_text(errors="replace"), f"{exc} (in {directory})")
         write_atomic(target, combine(name, new, old) if older else combine(name, old, new))
 
 
@@ -144,7 +164,7 @@ def stored_files(commit, repo=ROOT):
     names = git("ls-tree", "-r", "-z", "--name-only", commit, repo=repo).split("\0")
     files = {}
     for name in names:
-        if name.endswith(".json"):
+        if name.endswith(".json") or name.startswith(f"{QUARANTINE}/"):
             blob = git("cat-file", "blob", f"{commit}:{name}", input=b"", repo=repo)
             files[name] = blob.decode("utf-8", errors="replace")
     return files
@@ -154,16 +174,18 @@ def stored_files(commit, repo=ROOT):
 
 
 def restore(branch, directory, repo=ROOT):
-    """Branch -> directory; files already in the directory win per benchmark. Returns the errors."""
+    """Branch -> directory; files already in the directory win per benchmark."""
     _, commit = branch_commit(branch, repo)
     if commit is None:
         print(f"no branch {branch!r} (local or origin): nothing to restore, starting empty")
-        return []
-    errors = []
+        return
     files = stored_files(commit, repo)
-    merge_into(directory, files, errors, older=True)
-    print(f"restored {len(files) - len(errors)} files from {branch} ({commit[:10]}) into {directory}")
-    return errors
+    kept = {name: text for name, text in files.items() if name.startswith(f"{QUARANTINE}/")}
+    for name, text in kept.items():
+        Path(directory, name).parent.mkdir(parents=True, exist_ok=True)
+        Path(directory, name).write_text(text)
+    merge_into(directory, {n: t for n, t in files.items() if n not in kept}, older=True)
+    print(f"restored {len(files)} files from {branch} ({commit[:10]}) into {directory}")
 
 
 def merge(shards, directory):
@@ -174,38 +196,45 @@ def merge(shards, directory):
             errors.append(f"{shard}: no such directory")
             continue
         files = {name: path.read_bytes().decode("utf-8", errors="replace") for name, path in json_files(shard).items()}
-        merge_into(directory, files, errors)
+        merge_into(directory, files)
         print(f"merged {len(files)} files from {shard}")
     return errors
 
 
 def store(branch, directory, message, repo=ROOT):
-    """Directory -> one new commit on the branch, combined with what the branch holds. Returns the errors."""
+    """Directory -> one new commit on the branch, combined with what the branch holds."""
     ref, parent = branch_commit(branch, repo)
     stored = stored_files(parent, repo)
-    errors = []
+    raw = {name: text for name, text in stored.items() if name.startswith(f"{QUARANTINE}/")}
     contents = {}
     for name, text in stored.items():
+        if name in raw:
+            continue
         try:
-            contents[name] = check(f"{branch}:{name}", text)
+            contents[name] = check(name, text)
         except Corrupt as exc:
-            errors.append(f"{exc}; dropped from the new commit")
+            quarantine(directory, name, text, f"{exc} (on {branch})")
     for name, path in json_files(directory).items():
+        text = path.read_bytes().decode("utf-8", errors="replace")
         try:
-            contents[name] = combine(name, contents.get(name), check(str(path), path.read_bytes().decode()))
-        except (Corrupt, UnicodeDecodeError) as exc:
-            errors.append(str(exc))
+            contents[name] = combine(name, contents.get(name), check(name, text))
+        except Corrupt as exc:
+            quarantine(directory, name, text, str(exc))
+    raw.update(quarantined(directory))
+    files = {name: json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in contents.items()}
+    files.update(raw)
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, GIT_INDEX_FILE=str(Path(tmp, "index")))  # the user's index stays untouched
         git("read-tree", "--empty", env=env, repo=repo)
-        for name, data in sorted(contents.items()):
-            text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+        for name, text in sorted(files.items()):
             blob = git("hash-object", "-w", "--stdin", input=text.encode(), repo=repo).decode().strip()
             git("update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", env=env, repo=repo)
         tree = git("write-tree", env=env, repo=repo).strip()
     if parent and git("rev-parse", f"{parent}^{{tree}}", repo=repo).strip() == tree:
+        if not _exists(ref, repo):  # a fresh clone has only origin's copy: leave a local branch to push
+            git("update-ref", ref, parent, "0" * 40, repo=repo)
         print(f"{branch}: nothing new to store")
-        return errors
+        return
     commit_env = dict(
         os.environ,
         GIT_AUTHOR_NAME=os.environ.get("GIT_AUTHOR_NAME", "relu-bench"),
@@ -217,8 +246,7 @@ def store(branch, directory, message, repo=ROOT):
     commit = commit.strip()
     old = git("rev-parse", "--verify", "--quiet", ref, repo=repo).strip() if _exists(ref, repo) else "0" * 40
     git("update-ref", ref, commit, old, repo=repo)  # fails, changing nothing, if the ref moved meanwhile
-    print(f"stored {len(contents)} files as {commit[:10]} on {branch}")
-    return errors
+    print(f"stored {len(files)} files as {commit[:10]} on {branch}")
 
 
 def _exists(ref, repo):
@@ -261,16 +289,15 @@ def main(argv=None):
     if args.command == "shards":
         print(shards())
         return 0
+    errors = []
     if args.command == "restore":
-        errors = restore(args.branch, args.dir, args.repo)
+        restore(args.branch, args.dir, args.repo)
     elif args.command == "merge":
         errors = merge(args.shards, args.dir)
     else:
-        errors = store(args.branch, args.dir, args.message, args.repo)
+        store(args.branch, args.dir, args.message, args.repo)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    if errors:
-        print(f"{len(errors)} file(s) rejected; everything else was kept", file=sys.stderr)
     return 1 if errors else 0
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Set up the test environments and run every test: `python3 tools/run_tests.py`.
 
+- Debian packages the tests need and a fresh machine lacks are installed first
+  (SYSTEM_PACKAGES; apt-get, as root, which this machine kind runs as);
 - tests/backend runs once inside each backend environment (.venvs/RELEASE),
   for the releases in TEST_RELEASES (or those named in RELU_TEST_RELEASES);
 - tests/suite runs in the tools environment (.venvs/tools), with the backend
@@ -9,6 +11,7 @@ Extra arguments go to every pytest call (e.g. `-x`, `-k name`).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +22,36 @@ from envs import ROOT, VENVS, build_venv, make_venv, releases  # noqa: E402
 # Theano's last release and the newest PyTensor for Python 3.11.
 TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7"]
 TOOLS_PYTHON = "3.11"
+# valgrind for the instruction counts; Chromium and the JS libraries asv's pages load from CDNs (unreachable
+# here) for the browser test.
+SYSTEM_PACKAGES = [
+    "valgrind",
+    "chromium",
+    "libghc-js-jquery-data",
+    "libghc-js-flot-data",
+    "node-blueimp-md5",
+    "libjs-jquery-stupidtable",
+    "libjs-bootstrap",
+]
+
+
+def install_system_packages(packages=SYSTEM_PACKAGES):
+    """apt-get install those of `packages` that are missing (as root, or with sudo where it needs no password);
+    where that cannot be done, say so and go on: the tests that need them fail or skip, naming them."""
+    if not shutil.which("dpkg"):
+        print(f"not a Debian system: install {' '.join(packages)} yourself", flush=True)
+        return
+    missing = [p for p in packages if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode]
+    if not missing:
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    print(f"installing {' '.join(missing)}", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]
+    for cmd in ([*sudo, "apt-get", "update", "-qq"], install):
+        if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode:
+            print(f"could not install {' '.join(missing)} ({' '.join(cmd[:3])} failed); going on", flush=True)
+            return
 
 
 def tools_venv():
@@ -26,6 +59,7 @@ def tools_venv():
 
 
 def main(pytest_args):
+    install_system_packages()
     table = releases()
     wanted = os.environ.get("RELU_TEST_RELEASES", ",".join(TEST_RELEASES)).split(",")
     unknown = [name for name in wanted if name not in table]

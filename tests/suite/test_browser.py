@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import asv_env, environment_names  # noqa: E402
+from compare import asv_env, environments  # noqa: E402
 from envs import link_pythons, load_asv_conf, releases  # noqa: E402
 from report_semantics import asv_environments, collect  # noqa: E402
 from test_compare import ENV_DIR, copy_project, edit, git  # noqa: E402
@@ -82,8 +82,8 @@ def site(tmp_path_factory):
     makes them (the shards measure the semantics, as tools/bench.py does there)."""
     if not CHROMIUM.exists():
         pytest.skip(
-            f"{CHROMIUM} is absent: install Debian's chromium and the JS packages asv's pages load, as .ci/run "
-            "does (Playwright cannot download a browser here)"
+            f"{CHROMIUM} is absent: install Debian's chromium and the JS packages asv's pages load (tools/run_tests.py "
+            "does so as root; Playwright cannot download a browser here)"
         )
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
     if not all(pythons.values()):
@@ -111,7 +111,7 @@ def site(tmp_path_factory):
     for release in ENVS:
         shard = tmp_path / f"shard-{release}"
         conf = scratch_conf(repo, tmp_path, shard)
-        (name,) = environment_names([release], conf, env).values()
+        name = environments([release], conf, env)[release].name
         subprocess.run(
             [*ASV, "machine", "--yes", "--machine", "browser-test", "--config", str(conf)],
             env=env,

@@ -14,22 +14,27 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 from compare import (  # noqa: E402
     FAILED,
-    REFERENCE,
+    FASTER,
+    NEW,
     RULE,
     SAME,
+    SKIPPED,
     SLOWER,
+    VANISHED,
     WORSE,
     Comparison,
     exit_code,
     holm,
     judge,
+    timings,
 )
 from envs import link_pythons, releases  # noqa: E402
+from paired import signed_rank_p, summarize  # noqa: E402
 
 # One release, two variants, one small point each: a few minutes for all three runs.
 ENV = "theano-1.0.5"
 BENCH = [
-    r"^relu\.Forward\.time_forward\('(max_x0|switch_lt)', '100x100', 'float64'\)$",
+    r"^relu\.Forward\.time_forward\('(max_x0|switch_lt|relu_op)', '100x100', 'float64'\)$",
     r"^graph\.Graph\.track_nodes\('(max_x0|switch_lt)', 'forward'\)$",
 ]
 # asv environments outlive the test (building one costs a minute or two); git-ignored.
@@ -129,9 +134,9 @@ def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
     points = by_point(report)
     slowed = ("relu.Forward.time_forward", "variant=max_x0, shape=100x100, dtype=float64")
     assert points[slowed]["status"] == SLOWER and points[slowed]["ratio"] > 2, log[-4000:]
-    others = {key: c["status"] for key, c in points.items() if key != slowed and c["status"] != REFERENCE}
-    assert len(others) == 3 and not {SLOWER, WORSE, FAILED} & set(others.values()), others
-    assert "the reference's drift" in points[slowed]["note"]
+    others = {key: c["status"] for key, c in points.items() if key != slowed}
+    assert len(others) == 4 and not {SLOWER, WORSE, FAILED} & set(others.values()), others
+    assert "paired" in points[slowed]["note"]
     table = (tmp_path / "table.md").read_text()
     assert "| 🔴 slower | `relu.Forward.time_forward` | variant=max_x0, shape=100x100, dtype=float64 |" in table
     assert (tmp_path / "summary.md").read_text() == table  # --table appends the same Markdown
@@ -144,7 +149,7 @@ def test_identical_code_passes(project, tmp_path):
     code, report, log = run_check(repo, base, head, tmp_path)
     assert code == 0, (tmp_path / "table.md").read_text() + log[-3000:]
     statuses = [c["status"] for c in report["comparisons"]]
-    assert len(statuses) == 7 and statuses.count(REFERENCE) == 3  # 3 numpy kernels: the drift reference
+    assert statuses == [SAME] * 5  # 3 paired timings (relu_op's op classes from two trees), 2 graph counts
 
 
 def test_a_pull_request_cannot_delete_the_benchmark_that_judges_it(project, tmp_path):
@@ -192,24 +197,24 @@ def test_a_benchmark_that_raises_is_named_and_the_rest_still_compared(project, t
 # ---------------------------------------------------------------- the rule, on made-up numbers
 
 
-def timing(base, head, benchmark="relu.Forward.time_forward"):
-    return Comparison(benchmark, "variant=v", "env", "time", "seconds", base, head)
+def measured(factors, jitter=(1.0,), blocks=30):
+    """Paired outcomes of one environment, one timing per factor: HEAD = BASE × factor × jitter, block by block."""
+    outcome = {}
+    for i, factor in enumerate(factors):
+        pairs = [[1e-3, 1e-3 * factor * jitter[b % len(jitter)]] for b in range(blocks)]
+        outcome[f"relu.Forward.time_forward('v{i}')"] = dict(
+            {"label": f"variant=v{i}", "sides": ["ok", "ok"], "blocks": pairs}, **summarize(pairs)
+        )
+    return {"env": outcome}
 
 
-def with_reference(comparisons, samples, drift=1.0):
-    """Add the drift reference's three kernels, head slower than base by `drift`."""
-    base = [1.0 + i * 1e-3 for i in range(20)]
-    for kernel in ("copy", "maximum", "mask_multiply"):
-        c = timing(sorted(base)[10], sorted(base)[10] * drift, "reference.Reference.time_reference")
-        c.params = f"kernel={kernel}"
-        samples[len(comparisons)] = (base, [x * drift for x in base])
-        comparisons.append(c)
-    return comparisons, samples
+def judged(outcomes):
+    return judge(timings(outcomes))
 
 
 def test_any_increase_of_a_track_figure_fails():
     c = Comparison("graph.Graph.track_nodes", "variant=v", "env", "track", "nodes", 3, 4)
-    judge([c], {}, {})
+    judge([c])
     assert c.status == WORSE and exit_code([c]) == 1
 
 
@@ -220,7 +225,7 @@ def test_instruction_counts_fail_beyond_their_tolerance_only():
         )
 
     within, beyond = counted(1_000_000, 1_000_000 * (RULE.instructions - 0.005)), counted(1_000_000, 1_040_000)
-    judge([within, beyond], {}, {})
+    judge([within, beyond])
     assert within.status == SAME and beyond.status == WORSE and exit_code([within, beyond]) == 1
 
 
@@ -229,62 +234,56 @@ def test_page_faults_fail_when_a_call_takes_fresh_memory():
         return Comparison("faults.PageFaults.track_faults", "v", "env", "track", "faults", base, head)
 
     jitter, fresh_output = faults(0, RULE.faults), faults(0, 1953)  # 8 MB of new pages per call
-    judge([jitter, fresh_output], {}, {})
+    judge([jitter, fresh_output])
     assert jitter.status == SAME and fresh_output.status == WORSE and exit_code([jitter, fresh_output]) == 1
 
 
 def test_a_small_significant_difference_below_the_threshold_passes():
-    base = [1.00 + i * 1e-4 for i in range(20)]
-    head = [x * 1.05 for x in base]
-    comparisons, samples = with_reference([timing(sorted(base)[10], sorted(head)[10])], {0: (base, head)})
-    judge(comparisons, samples, {})
-    c = comparisons[0]
-    assert c.significant and c.status == SAME and exit_code(comparisons) == 0
+    (c,) = judged(measured([1 + (RULE.threshold - 1) / 2], jitter=(0.99, 1.0, 1.01)))
+    assert c.significant and c.status == SAME and exit_code([c]) == 0
 
 
 def test_a_large_difference_within_the_noise_passes():
-    base = [1.0, 2.0, 1.0, 2.0, 1.5, 1.2]
-    head = [1.1, 2.2, 1.1, 2.2, 1.6, 1.3]
-    c = timing(1.35, 1.35 * RULE.threshold * 1.1)  # ratio beyond the threshold, but the samples overlap
-    comparisons, samples = with_reference([c], {0: (base, head)})
-    judge(comparisons, samples, {})
-    assert c.status == SAME and not c.significant
+    """The median block ratio is beyond the threshold, but as many blocks went the other way."""
+    (c,) = judged(measured([1.0], jitter=(0.7, 1.5, 1.4)))
+    assert c.ratio > RULE.threshold and not c.significant and c.status == SAME
 
 
-def slowed(factors):
-    """One timing per factor: head = base × factor, 20 samples each."""
-    base = [1.0 + i * 1e-3 for i in range(20)]
-    comparisons, samples = [], {}
-    for i, factor in enumerate(factors):
-        head = [x * factor for x in base]
-        c = timing(sorted(base)[10], sorted(head)[10])
-        c.params = f"variant=v{i}"
-        samples[len(comparisons)] = (base, head)
-        comparisons.append(c)
-    return comparisons, samples
+def test_a_ten_percent_slowdown_of_one_timing_among_many_is_flagged_and_only_it():
+    comparisons = judged(measured([1.10] + [1.0] * 17, jitter=(0.98, 1.0, 1.02, 0.99, 1.01)))
+    assert [c.status for c in comparisons] == [SLOWER] + [SAME] * 17, [(c.ratio, c.p) for c in comparisons]
+    assert abs(comparisons[0].ratio - 1.10) < 0.01 and exit_code(comparisons) == 1
 
 
-def test_a_machine_slower_for_all_of_head_flags_only_what_is_slower_beyond_that():
-    """Head ran while the machine, reference included, was 20 % slower; one benchmark was twice as slow on top."""
-    comparisons, samples = with_reference(*slowed([2.4] + [1.2] * 9), drift=1.2)
-    judge(comparisons, samples, {})
-    assert [c.status for c in comparisons] == [SLOWER] + [SAME] * 9 + [REFERENCE] * 3
-    assert abs(comparisons[0].ratio - 2.0) < 0.01 and "drift" in comparisons[0].note
-    assert exit_code(comparisons) == 1
+def test_a_slowdown_of_every_timing_is_seen():
+    """No normalization by the other benchmarks: every timing 20 % slower is flagged, every one."""
+    comparisons = judged(measured([1.2] * 10, jitter=(0.98, 1.0, 1.02)))
+    assert [c.status for c in comparisons] == [SLOWER] * 10 and exit_code(comparisons) == 1
 
 
-def test_a_slowdown_of_every_benchmark_is_seen():
-    """The reference, which no commit changes, did not move: every benchmark twice as slow is flagged, every one."""
-    comparisons, samples = with_reference(*slowed([2.0] * 10))
-    judge(comparisons, samples, {})
-    assert [c.status for c in comparisons[:10]] == [SLOWER] * 10 and exit_code(comparisons) == 1
+def test_a_speedup_is_reported_and_passes():
+    comparisons = judged(measured([0.8, 1.0], jitter=(0.99, 1.01)))
+    assert [c.status for c in comparisons] == [FASTER, SAME] and exit_code(comparisons) == 0
 
 
-def test_timings_without_the_drift_reference_are_a_failure_of_the_check():
-    comparisons, samples = slowed([1.0] * 10)
-    judge(comparisons, samples, {})
-    missing = [c for c in comparisons if c.status == FAILED]
-    assert len(missing) == 1 and "reference" in missing[0].benchmark and exit_code(comparisons) == 2
+def test_signed_rank_p_values():
+    assert signed_rank_p([0.01 * (i + 1) for i in range(30)]) < 1e-5  # all one way
+    assert signed_rank_p([(-1) ** i * 0.01 * (i + 1) for i in range(30)]) > 0.5  # balanced
+    assert signed_rank_p([0.1] * 5) is None  # too few blocks for any p to be small
+
+
+def test_what_a_side_that_could_not_time_means():
+    ok, skip, error = "ok", {"skip": "no nnet in this release"}, {"error": "Traceback...\nRuntimeError: broken"}
+    cases = [((ok, error), FAILED), ((ok, skip), VANISHED), ((skip, skip), SKIPPED), ((skip, ok), NEW)]
+    outcome = {f"t{i}": {"label": "", "sides": list(sides), "blocks": []} for i, (sides, _) in enumerate(cases)}
+    comparisons = judged({"env": outcome})
+    assert [c.status for c in comparisons] == [status for _, status in cases]
+    assert "RuntimeError: broken" in comparisons[0].note and exit_code(comparisons) == 2
+
+
+def test_an_environment_whose_paired_timing_could_not_run_fails_the_check():
+    (c,) = judged({"env": {"error": "paired timing failed in python:\nSyntaxError: invalid syntax"}})
+    assert c.status == FAILED and "SyntaxError" in c.note and exit_code([c]) == 2
 
 
 def test_holm_corrects_for_many_comparisons():
@@ -293,8 +292,6 @@ def test_holm_corrects_for_many_comparisons():
 
 
 def test_a_failure_outranks_a_slowdown():
-    slower = timing(1.0, 2.0)
-    slower.status = SLOWER
-    broken = timing(1.0, None)
-    broken.status = FAILED
+    slower = Comparison("relu.Forward.time_forward", "variant=v", "env", "time", "seconds", 1.0, 2.0, status=SLOWER)
+    broken = Comparison("relu.Forward.time_forward", "variant=w", "env", "time", "seconds", 1.0, None, status=FAILED)
     assert exit_code([slower, broken]) == 2

@@ -96,19 +96,47 @@ def test_merge_combines_shards_and_benchmarks_of_one_file(tmp_path):
     assert set(read(out, "ci/aaaaaaaa-env-theano.json")["results"]) == {"relu.f", "relu.old"}
 
 
-def test_merge_rejects_a_corrupt_file_by_name_and_keeps_the_rest(tmp_path):
+def test_merge_quarantines_a_corrupt_file_by_name_and_keeps_the_rest(tmp_path):
     shard(tmp_path / "good", "env-good")
     shard(tmp_path / "bad", "env-bad")
     write(tmp_path / "bad", "ci/aaaaaaaa-env-bad.json", '{"results": {"relu.f": [[1.0')  # cut off mid-write
     write(tmp_path / "bad", "ci/bbbbbbbb-env-bad.json", {"results": {}})  # JSON, but not a result file
     out = tmp_path / "merged"
     proc = cli("merge", tmp_path / "good", tmp_path / "bad", "--dir", out)
-    assert proc.returncode == 1
+    assert proc.returncode == 0, proc.stderr  # the publish goes on with the rest
     assert "aaaaaaaa-env-bad.json: not valid JSON" in proc.stderr
     assert "bbbbbbbb-env-bad.json: not an asv result file" in proc.stderr
     assert read(out, "ci/aaaaaaaa-env-good.json")["results"]["relu.f"][0] == [1.0]
     assert not (out / "ci/aaaaaaaa-env-bad.json").exists()
+    kept = (out / "quarantine/ci/aaaaaaaa-env-bad.json.corrupt").read_text()
+    assert kept == '{"results": {"relu.f": [[1.0'
     assert not list(out.rglob("*.tmp"))
+
+
+def test_a_corrupt_file_travels_to_the_branch_in_quarantine_and_the_rest_is_stored(repo, tmp_path):
+    out = tmp_path / "out"
+    shard(out, "env-a")
+    write(out, "ci/bbbbbbbb-env-a.json", "{cut off")
+    proc = cli("store", "--dir", out, "--repo", repo)
+    assert proc.returncode == 0 and "bbbbbbbb-env-a.json: not valid JSON" in proc.stderr, proc.stderr
+    names = git_out(repo, "ls-tree", "-r", "--name-only", "asv-results").split()
+    assert "ci/aaaaaaaa-env-a.json" in names and "quarantine/ci/bbbbbbbb-env-a.json.corrupt" in names
+    assert "ci/bbbbbbbb-env-a.json" not in names
+    restored = tmp_path / "restored"
+    assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
+    assert (restored / "quarantine/ci/bbbbbbbb-env-a.json.corrupt").read_text() == "{cut off"
+
+
+def test_a_fresh_clone_with_nothing_new_still_has_a_branch_to_push(repo, tmp_path):
+    stored = tmp_path / "stored"
+    shard(stored, "env-a")
+    results.store("asv-results", stored, "m", repo)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    results.restore("asv-results", tmp_path / "restored", clone)
+    results.store("asv-results", tmp_path / "restored", "nothing new", clone)
+    push = subprocess.run(["git", "push", "origin", "asv-results:asv-results"], cwd=clone, capture_output=True)
+    assert push.returncode == 0, push.stderr
 
 
 def test_store_then_restore_round_trip_keeps_history(repo, tmp_path):
@@ -142,11 +170,11 @@ def test_restore_prefers_local_results_and_reads_origin_copy(repo, tmp_path):
     subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
     local = tmp_path / "local"
     shard(local, "env-a", benchmarks={"relu.f": 9.0})
-    assert results.restore("asv-results", local, clone) == []
+    results.restore("asv-results", local, clone)
     assert read(local, "ci/aaaaaaaa-env-a.json")["results"]["relu.f"][0] == [9.0]
 
 
-def test_restore_rejects_a_corrupt_stored_file_and_keeps_the_good_ones(repo, tmp_path):
+def test_restore_quarantines_a_corrupt_stored_file_and_keeps_the_good_ones(repo, tmp_path):
     good = tmp_path / "good"
     shard(good, "env-a")
     results.store("asv-results", good, "m", repo)
@@ -160,9 +188,10 @@ def test_restore_rejects_a_corrupt_stored_file_and_keeps_the_good_ones(repo, tmp
     subprocess.run(["git", "update-ref", "refs/heads/asv-results", commit], cwd=repo, check=True)
     out = tmp_path / "out"
     proc = cli("restore", "--dir", out, "--repo", repo)
-    assert proc.returncode == 1
+    assert proc.returncode == 0
     assert "benchmarks.json: not valid JSON" in proc.stderr
     assert (out / "ci/aaaaaaaa-env-a.json").exists() and not (out / "benchmarks.json").exists()
+    assert (out / "quarantine/benchmarks.json.corrupt").read_text() == "{oops"
 
 
 def test_interrupted_store_leaves_the_branch_as_it_was(repo, tmp_path, monkeypatch):

@@ -1,0 +1,127 @@
+"""Paired timing: BASE's and HEAD's benchmarks timed in alternating blocks, in one process.
+
+asv times each commit in its own processes, minutes apart. On this kind of
+machine a memory-bound function's speed differs between processes by up to
+20 % and stays put within one (Theano 1.0.5 relu_op forward, 1000x1000: 220-300
+µs per process, ±5 % within; the same with both pinned to one CPU): where the
+process's memory lies, not the code. Between asv's processes a 10 % change is
+lost in that. Here one process of the release's asv environment
+(tools/paired_worker.py) sets up BASE's suite with BASE's relu_impls and again
+with HEAD's, then times each benchmark for a block of calls per tree, the trees
+taking turns, the order flipping every block. Each block gives one head/base
+ratio of medians; drift slower than a block cancels in it, and so does
+placement.
+
+A benchmark's ratio is the median of its block ratios over all worker
+processes; its p-value the two-sided Wilcoxon signed-rank test of the log block
+ratios against 0 (normal approximation). tools/compare.py judges with them.
+"""
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from relu_impls.backend import CACHE_VARIABLE, cache_root
+
+WORKER = Path(__file__).resolve().parent / "paired_worker.py"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much paired timing each benchmark gets."""
+
+    processes: int = 2  # worker processes per commit pair, one after the other
+    blocks: int = 15  # blocks per process
+    calls: int = 10  # timed calls per block and tree
+
+
+PLAN = Plan()
+
+
+def signed_rank_p(values):
+    """Two-sided Wilcoxon signed-rank p-value of values against 0 (normal approximation, ties averaged)."""
+    nonzero = sorted((v for v in values if v != 0), key=abs)
+    n = len(nonzero)
+    if n < 6:
+        return None
+    ranks, i = [0.0] * n, 0
+    while i < n:
+        j = i
+        while j + 1 < n and abs(nonzero[j + 1]) == abs(nonzero[i]):
+            j += 1
+        for k in range(i, j + 1):
+            ranks[k] = (i + j) / 2 + 1
+        i = j + 1
+    w = sum(r for r, v in zip(ranks, nonzero) if v > 0)
+    mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    z = (abs(w - mean) - 0.5) / sd
+    return math.erfc(max(z, 0) / math.sqrt(2))
+
+
+def tree_of(commit, root, dest):
+    """relu_impls of `commit` (git archive) under dest; dest."""
+    dest.mkdir(parents=True)
+    files = subprocess.run(["git", "archive", commit, "relu_impls"], cwd=root, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=files.stdout, check=True)
+    return dest
+
+
+def worker_environ(environ=os.environ):
+    """The worker's environment: a compile cache of its own.
+
+    Its keys name each tree's classes under the worker's aliases; another process
+    could not load them, and the release's shared cache should not hold them.
+    """
+    root = Path(environ.get(CACHE_VARIABLE) or cache_root()) / "paired"
+    return dict(environ, **{CACHE_VARIABLE: str(root)})
+
+
+def summarize(blocks):
+    """{"ratio", "p", "base", "head"} of [[BASE s, HEAD s], ...]: medians, and the signed-rank test."""
+    logs = [math.log(head / base) for base, head in blocks]
+    return {
+        "ratio": math.exp(statistics.median(logs)),
+        "p": signed_rank_p(logs),
+        "base": statistics.median(b for b, _ in blocks),
+        "head": statistics.median(h for _, h in blocks),
+    }
+
+
+def time_trees(python, suite, trees, regexes, plan=PLAN):
+    """{asv name: {"label", "sides", "blocks"} + summarize(blocks) where both sides ran} for the time_
+    benchmarks matching regexes (see paired_worker.py); RuntimeError where a worker failed."""
+    outcome = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_file = Path(tmp, "plan.json")
+        spec = {"suite": str(suite), "trees": [str(t) for t in trees], "bench": regexes}
+        plan_file.write_text(json.dumps(dict(spec, blocks=plan.blocks, calls=plan.calls)))
+        for _ in range(plan.processes):
+            # From the scratch dir: neither the repository's nor the environment's installed relu_impls comes first.
+            done = subprocess.run(
+                [str(python), str(WORKER), str(plan_file)],
+                cwd=tmp,
+                env=worker_environ(),
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode:
+                raise RuntimeError(f"paired timing failed in {python}:\n{done.stderr[-3000:]}")
+            for name, result in json.loads(done.stdout.splitlines()[-1]).items():
+                blocks = outcome.get(name, {}).get("blocks", []) + result.get("blocks", [])
+                outcome[name] = dict(result, blocks=blocks)
+    for result in outcome.values():
+        if result["blocks"]:
+            result.update(summarize(result["blocks"]))
+    return outcome
+
+
+def paired(python, suite, root, base, head, regexes, plan=PLAN):
+    """time_trees for two commits of the repository at root."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = [tree_of(commit, root, Path(tmp, side)) for side, commit in (("base", base), ("head", head))]
+        return time_trees(python, suite, trees, regexes, plan)
