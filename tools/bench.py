@@ -90,35 +90,47 @@ def asv_pythons(found):
     return ASV_PYTHONS
 
 
+def chosen_releases(parser, named, table, default):
+    """The releases named on the command line (an unknown one is a usage error), else `default`."""
+    unknown = [name for name in named or [] if name not in table]
+    if unknown:
+        parser.error(f"unknown release(s) {unknown}; asv.conf.json lists: {', '.join(table)}")
+    return named or default
+
+
+def asv_environ(wanted, table):
+    """({Python version: interpreter or None}, os.environ with the wanted releases' Pythons first on PATH)."""
+    found = link_pythons(table[name]["python"] for name in wanted)
+    path = [str(asv_pythons(found)), str(TOOLS_BIN), os.environ.get("PATH", "")]
+    return found, dict(os.environ, PATH=os.pathsep.join(path))
+
+
 def asv(*args, env, check=True, quiet=False):
     print("$ asv " + " ".join(args), flush=True)
     out = subprocess.DEVNULL if quiet else None
     return subprocess.run([str(TOOLS_BIN / "asv"), *args], cwd=ROOT, env=env, check=check, stdout=out).returncode
 
 
-def environments(wanted, table, env):
-    """{release: asv Environment} for the wanted releases whose Python asv can find."""
+def environments(wanted, env, conf_path=ROOT / "asv.conf.json"):
+    """{release or asv environment name: asv Environment} for those of `wanted` that asv can make with the
+    Pythons on env's PATH; unknown names and missing Pythons are absent."""
     from asv import environment
     from asv.config import Config
 
+    table = releases()
     old_path = os.environ["PATH"]
     os.environ["PATH"] = env["PATH"]  # asv looks for pythonX.Y on PATH
     try:
-        envs = list(environment.get_environments(Config.load(str(ROOT / "asv.conf.json")), None, verbose=False))
+        envs = list(environment.get_environments(Config.load(str(conf_path)), None, verbose=False))
     finally:
         os.environ["PATH"] = old_path
     found = {}
-    for release in wanted:
-        entry = table[release]
+    for name in wanted:
+        entry = table.get(name, {})
         for e in envs:
-            if e.python == entry["python"] and dict(e.requirements) == dict(entry["req"]):
-                found[release] = e
+            if e.name == name or (e.python == entry.get("python") and dict(e.requirements) == dict(entry["req"])):
+                found[name] = e
     return found
-
-
-def environment_names(wanted, table, env):
-    """{release: asv environment name} for the wanted releases whose Python asv can find."""
-    return {release: e.name for release, e in environments(wanted, table, env).items()}
 
 
 def run_in_tools_venv(script, argv):
@@ -213,15 +225,10 @@ def main(argv=None):
     run_in_tools_venv(__file__, argv)
 
     table = releases()
-    unknown = [name for name in args.release or [] if name not in table]
-    if unknown:
-        parser.error(f"unknown release(s) {unknown}; asv.conf.json lists: {', '.join(table)}")
-    wanted = args.release or (list(table) if args.full else default_releases(table))
+    wanted = chosen_releases(parser, args.release, table, list(table) if args.full else default_releases(table))
     regexes = args.bench or (PR_BENCH if args.pr else ([] if args.full else DEFAULT_BENCH))
-
-    found = link_pythons(table[name]["python"] for name in wanted)
-    env = dict(os.environ, PATH=os.pathsep.join([str(asv_pythons(found)), str(TOOLS_BIN), os.environ.get("PATH", "")]))
-    names = environment_names(wanted, table, env)
+    found, env = asv_environ(wanted, table)
+    names = {release: e.name for release, e in environments(wanted, env).items()}
     for release in wanted:
         if release not in names:
             python = table[release]["python"]

@@ -50,8 +50,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import PR_BENCH, default_releases, environments  # noqa: E402
 from envs import PYTHONS_BIN, ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
-from paired import PLAN, paired  # noqa: E402
+from paired import PLAN, extract, paired  # noqa: E402
 
 from relu_impls.releases import library_pin  # noqa: E402  (imports no backend)
 
@@ -345,12 +346,11 @@ def judging_suite(output, commit):
     suite = output / "suite"
     if suite.exists():
         shutil.rmtree(suite)
-    suite.mkdir(parents=True)
     conf = load_asv_conf()
-    archive = subprocess.run(["git", "archive", commit, conf["benchmark_dir"]], cwd=ROOT, capture_output=True)
-    if archive.returncode:
-        raise SystemExit(f"compare.py: {commit[:10]} has no {conf['benchmark_dir']} to judge with")
-    subprocess.run(["tar", "-x", "-C", str(suite)], input=archive.stdout, check=True)
+    try:
+        extract(commit, conf["benchmark_dir"], ROOT, suite)
+    except RuntimeError as exc:
+        raise SystemExit(f"compare.py: nothing to judge with: {exc}") from None
     return suite / conf["benchmark_dir"]
 
 
@@ -373,26 +373,6 @@ def scratch_conf(output, env_dir, suite_commit):
 def asv_env(extra_path=()):
     path = [str(PYTHONS_BIN), str(TOOLS_BIN), *extra_path, os.environ.get("PATH", "")]
     return dict(os.environ, PATH=os.pathsep.join(path))
-
-
-def environments(wanted, conf_path, env):
-    """{release or env name: asv Environment}; unknown or unavailable names are absent."""
-    from asv import environment
-    from asv.config import Config
-
-    table = releases()
-    old_path = os.environ["PATH"]
-    os.environ["PATH"] = env["PATH"]  # asv looks for pythonX.Y on PATH
-    try:
-        envs = list(environment.get_environments(Config.load(str(conf_path)), None, verbose=False))
-    finally:
-        os.environ["PATH"] = old_path
-    found = {}
-    for name in wanted:
-        for e in envs:
-            if e.name == name or (name in table and dict(e.requirements) == dict(table[name]["req"])):
-                found[name] = e
-    return found
 
 
 def env_label(e):
@@ -483,8 +463,6 @@ def compare(conf_path, output, base, head, env_names, bench, paired_results, rul
 
 
 def default_bench():
-    from bench import PR_BENCH
-
     return PR_BENCH
 
 
@@ -492,8 +470,6 @@ def default_envs(full):
     table = releases()
     if full:
         return list(table)
-    from bench import default_releases
-
     return default_releases(table)
 
 
@@ -547,7 +523,7 @@ def main(argv=None):
     table = releases()
     wanted = args.env or default_envs(args.full_matrix)
     link_pythons(table[name]["python"] for name in wanted if name in table)
-    envs = environments(wanted, conf_path, asv_env())
+    envs = environments(wanted, asv_env(), conf_path)
     missing = [name for name in wanted if name not in envs]
     if missing:
         print(

@@ -46,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
 import paired  # noqa: E402
+from bench import environments  # noqa: E402
 from envs import ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
 
 OUTPUT = ROOT / ".asv" / "experiment"
@@ -92,7 +93,7 @@ def make_commit(base, message, ref, patch=None, work=0, trim=False):
 def paired_ratio(record, other, plan=TRUE_SIZE):
     """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
     conf_path = Path(record["conf"])
-    e = compare.environments(record["env_names"][:1], conf_path, compare.asv_env())[record["env_names"][0]]
+    e = environments(record["env_names"][:1], compare.asv_env(), conf_path)[record["env_names"][0]]
     found = compare.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
     result = next(iter(found.values()))
     if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
@@ -164,7 +165,7 @@ def time_trial(record, trial_dir):
     """Paired timings of the twin and of every planted commit against BASE into TRIAL_DIR; seconds taken."""
     trial_dir.mkdir(parents=True, exist_ok=True)
     conf_path = Path(record["conf"])
-    envs = compare.environments(record["env_names"], conf_path, compare.asv_env())
+    envs = environments(record["env_names"], compare.asv_env(), conf_path)
     started = time.monotonic()
     for commit in [record["twin"], *(p["commit"] for p in record["plants"].values())]:
         found = compare.run_paired(conf_path, record["base"], commit, list(envs.values()), record["bench"])
@@ -268,7 +269,7 @@ def prepare(args, output):
     link_pythons(table[name]["python"] for name in envs if name in table)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
     conf_path = compare.scratch_conf(output / "counts", env_dir, base)
-    found = compare.environments(envs, conf_path, compare.asv_env())
+    found = environments(envs, compare.asv_env(), conf_path)
     missing = [name for name in envs if name not in found]
     if missing:
         raise SystemExit(f"experiment.py: no asv environment for {missing}; known releases: {', '.join(table)}")

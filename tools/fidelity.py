@@ -22,8 +22,8 @@ from itertools import product
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import RESULTS, TOOLS_BIN, asv_pythons, default_releases, environments, run_in_tools_venv  # noqa: E402
-from envs import ROOT, link_pythons, releases  # noqa: E402
+from bench import RESULTS, asv_environ, chosen_releases, default_releases, environments, run_in_tools_venv  # noqa: E402
+from envs import ROOT, releases  # noqa: E402
 
 LIMIT = 1.2
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
@@ -81,13 +81,9 @@ def main(argv=None):
     from asv.machine import Machine
 
     table = releases()
-    unknown = [name for name in args.release or [] if name not in table]
-    if unknown:
-        parser.error(f"unknown release(s) {unknown}; asv.conf.json lists: {', '.join(table)}")
-    wanted = args.release or default_releases(table)
-    found = link_pythons(table[name]["python"] for name in wanted)
-    env = dict(os.environ, PATH=os.pathsep.join([str(asv_pythons(found)), str(TOOLS_BIN), os.environ["PATH"]]))
-    envs = environments(wanted, table, env)
+    wanted = chosen_releases(parser, args.release, table, default_releases(table))
+    _, env = asv_environ(wanted, table)
+    envs = environments(wanted, env)
     commit = subprocess.run(["git", "rev-parse", args.commit], cwd=ROOT, capture_output=True, text=True, check=True)
     commit = commit.stdout.strip()
     machine = args.machine or Machine.get_unique_machine_name()

@@ -63,11 +63,13 @@ def signed_rank_p(values):
     return math.erfc(max(z, 0) / math.sqrt(2))
 
 
-def tree_of(commit, root, dest):
-    """relu_impls of `commit` (git archive) under dest; dest."""
-    dest.mkdir(parents=True)
-    files = subprocess.run(["git", "archive", commit, "relu_impls"], cwd=root, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=files.stdout, check=True)
+def extract(commit, path, root, dest):
+    """`path` of `commit` (git archive) under dest; dest. RuntimeError where the commit has no such path."""
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", commit, path], cwd=root, capture_output=True)
+    if archive.returncode:
+        raise RuntimeError(f"{commit[:10]} has no {path}: {archive.stderr.decode(errors='replace').strip()}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
     return dest
 
 
@@ -123,5 +125,7 @@ def time_trees(python, suite, trees, regexes, plan=PLAN):
 def paired(python, suite, root, base, head, regexes, plan=PLAN):
     """time_trees for two commits of the repository at root."""
     with tempfile.TemporaryDirectory() as tmp:
-        trees = [tree_of(commit, root, Path(tmp, side)) for side, commit in (("base", base), ("head", head))]
+        trees = [
+            extract(commit, "relu_impls", root, Path(tmp, side)) for side, commit in (("base", base), ("head", head))
+        ]
         return time_trees(python, suite, trees, regexes, plan)

@@ -22,7 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import asv_env, environments  # noqa: E402
+from bench import environments  # noqa: E402
+from compare import asv_env  # noqa: E402
 from envs import link_pythons, load_asv_conf, releases  # noqa: E402
 from report_semantics import asv_environments, collect  # noqa: E402
 from test_compare import ENV_DIR, copy_project, edit, git  # noqa: E402
@@ -111,7 +112,7 @@ def site(tmp_path_factory):
     for release in ENVS:
         shard = tmp_path / f"shard-{release}"
         conf = scratch_conf(repo, tmp_path, shard)
-        name = environments([release], conf, env)[release].name
+        name = environments([release], env, conf)[release].name
         subprocess.run(
             [*ASV, "machine", "--yes", "--machine", "browser-test", "--config", str(conf)],
             env=env,
