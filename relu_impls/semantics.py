@@ -1,7 +1,8 @@
 """What each variant means at the edges: value and gradient at 0, -0.0, ±inf and NaN.
 
-`EXPECTED` is the one table the tests assert on every library; `measure` runs a
-variant to produce the same row, so reports show what each release really does.
+`EXPECTED` is the table the tests assert on every library, with the rows a linker
+changes in `BY_LINKER` (`expected` combines them); `measure` runs a variant to
+produce the same row, so reports show what each release really does.
 """
 
 import math
@@ -15,7 +16,7 @@ POINTS = (0.0, -0.0, math.inf, -math.inf, math.nan)
 POINT_NAMES = ("0", "-0", "inf", "-inf", "nan")
 
 # variant: (values at POINTS, gradients at POINTS); "-0" is a negative zero.
-# Measured identical on Theano 1.0.5 and PyTensor 3.0.7 (C and Numba), float32 and float64.
+# Measured identical on Theano 1.0.5 and PyTensor 3.0.7 and 3.3.8 (C and Numba), float32 and float64.
 EXPECTED = {
     #              value at 0 -0 inf -inf nan,  gradient at 0 -0 inf -inf nan
     "switch_lt": ("0 -0 inf 0 nan", "1 1 1 0 1"),
@@ -29,6 +30,21 @@ EXPECTED = {
     # Chosen, not inherited: 0 for x <= 0 and -inf, NaN stays NaN, gradient 0 at 0 (as PyTorch and JAX).
     "relu_op": ("0 0 inf 0 nan", "0 0 1 0 nan"),
 }
+# Where a linker's compiler gives other answers: the rows that differ from EXPECTED.
+# JAX (PyTensor 3.3.8, jax 0.12): XLA rewrites x*(x>0) as a select, so -inf and NaN
+# give 0, and maximum(x, 0) returns +0 for -0.
+BY_LINKER = {
+    "jax": {
+        "max_x0": ("0 0 inf 0 nan", "1 1 1 0 0"),
+        "mul_gt": ("0 0 inf 0 0", "0 0 1 0 0"),
+        "mul_gt_lt": ("0 0 inf 0 0", "0 0 1 0 0"),
+    },
+}
+
+
+def expected(name, linker):
+    """The (values, gradients) row variant `name` should give with `linker` ("jax-gpu" is JAX too)."""
+    return BY_LINKER.get(linker.split("-")[0], {}).get(name, EXPECTED[name])
 
 
 def describe(value):

@@ -14,7 +14,8 @@ LEGEND = (
 )
 SEMANTICS_LEGEND = (
     "Measured by running each variant in the release's asv environment (python -m relu_impls.semantics_json). "
-    "Cells marked ≠ differ from relu_impls.semantics.EXPECTED; 32: / 64: where float32 and float64 differ."
+    "Cells marked ≠ differ from relu_impls.semantics (EXPECTED, and BY_LINKER where a linker differs); "
+    "32: / 64: where float32 and float64 differ."
 )
 
 

@@ -1,7 +1,7 @@
 """The report's tables, as plain data (title, headers, rows of cells) that Markdown and HTML both render.
 
 A cell is (text, strong): strong marks the fastest variant, or a semantics cell
-that differs from relu_impls.semantics.EXPECTED.
+that differs from what relu_impls.semantics expects of its linker.
 """
 
 from dataclasses import dataclass, field
@@ -10,7 +10,7 @@ from typing import List, Tuple
 from report_changes import fastest, fmt_time
 from report_results import FLOOR, lineage
 
-from relu_impls.semantics import EXPECTED
+from relu_impls.semantics import EXPECTED, expected
 from relu_impls.variants import VARIANTS
 
 Cell = Tuple[str, bool]
@@ -142,8 +142,8 @@ def _semantics_cell(variant, linker, key, index, cells):
             shown.append((dtype, text))
     if not shown:
         return ("—", False)
-    expected = EXPECTED.get(variant, (None, None))[index]
-    differs = any(text != expected for _, text in shown if text not in ("unavailable", "error"))
+    want = expected(variant, linker)[index] if variant in EXPECTED else None
+    differs = any(text != want for _, text in shown if text not in ("unavailable", "error"))
     if len(shown) == 1:
         return (shown[0][1] + (" ≠" if differs else ""), differs)
     text = " / ".join(f"{dtype[-2:]}: {t}" for dtype, t in shown)

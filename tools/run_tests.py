@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envs import ROOT, VENVS, build_venv, make_venv, releases  # noqa: E402
 
-# Theano's last release and the newest PyTensor for Python 3.11.
-TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7"]
+# Theano's last release, the newest PyTensor for Python 3.11, and the newest with JAX (its linker's semantics).
+TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7", "pytensor-3.3.8"]
 TOOLS_PYTHON = "3.11"
 # valgrind for the instruction counts; Chromium and the JS libraries asv's pages load from CDNs (unreachable
 # here) for the browser test.

@@ -127,15 +127,22 @@ def test_the_pr_check_compares_against_what_the_merge_commit_merges_into(tmp_pat
         assert out.stdout.strip() == expected, out.stderr
 
 
-def test_pr_comment_reads_the_artifact_as_data_with_minimal_rights():
+def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
+    """The checks themselves are tools/pr_comment.py's (tests/suite/test_pr_comment.py): here, that the workflow
+    runs main's copy (a workflow_run checkout is the default branch) with the run's facts from GitHub."""
     workflow = load("pr-comment.yml")
-    assert workflow["on"]["workflow_run"]["workflows"] == ["pr-check"]
+    assert workflow["on"]["workflow_run"] == {"workflows": ["pr-check"], "types": ["requested", "completed"]}
     (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {"pull-requests": "write", "actions": "read"}
-    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in job["steps"]), "no PR code here"
-    script = next(s["run"] for s in job["steps"] if "run" in s)
-    assert "^[0-9]{1,9}$" in script and "RUN_HEAD_SHA" in script  # PR number validated, and matched to the run
-    assert "--input" in script  # the comment body travels as a JSON file
+    assert job["permissions"] == {"pull-requests": "write", "actions": "read", "contents": "read"}
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert "ref" not in checkout.get("with", {}) and "repository" not in checkout.get("with", {}), "no PR code here"
+    step = next(s for s in job["steps"] if "run" in s)
+    assert "tools/pr_comment.py" in step["run"]
+    facts = {"PR_REPO": "head_repository.full_name", "HEAD_SHA": "head_sha", "HEAD_BRANCH": "head_branch"}
+    for variable, field in facts.items():
+        assert (
+            step["env"][variable] == f"${{{{ github.event.workflow_run.{field} }}}}" and f'"${variable}"' in step["run"]
+        )
 
 
 def test_publish_shards_per_release_and_deploys_with_the_pages_actions():
