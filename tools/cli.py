@@ -3,6 +3,7 @@
 Dispatch only: each command module gives `setup_arguments(subparsers)` and `run(args)` (asv's layout).
 `bench` and `fidelity` run in the tools environment (.venvs/tools, built on first use): started with any
 other Python, the command starts itself again there, before importing anything the environment provides.
+A named command imports only its own module, so `results shards` runs with a bare Python too.
 """
 
 import argparse
@@ -21,7 +22,7 @@ def main(argv=None):
         reexec_in_tools_venv(argv)
     parser = argparse.ArgumentParser(prog="relu-bench", description=__doc__.split("\n\n")[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
+    for name in [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS:
         importlib.import_module(f"tools.commands.{name}").setup_arguments(subparsers)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -50,11 +50,11 @@ def asv(*args, env, check=True, quiet=False):
     return subprocess.run(cmd, cwd=ROOT, env=env, check=check, stdout=out).returncode
 
 
-def selected(regexes):
+def selected(regexes, conf_path=ASV_CONF):
     """asv's Benchmarks (from results_dir/benchmarks.json) as `asv run --bench REGEX...` selects them."""
     from asv.benchmarks import Benchmarks
 
-    return Benchmarks.load(asv_config(), regex=regexes)
+    return Benchmarks.load(asv_config(conf_path), regex=regexes)
 
 
 def tally(result_file, benchmarks):
