@@ -14,15 +14,10 @@ can neither edit nor drop the benchmarks that judge it. In each environment:
   (asv's `continuous` shows no comparison once a benchmark fails): every
   comparison that exists is shown, and every failure is named.
 
-The rule (tools/rule.py; defaults in its RULE, the one place to tune them):
-- a timing is SLOWER when its paired ratio (median over blocks of HEAD/BASE)
-  is beyond --threshold AND the blocks' log ratios differ from 0 (two-sided
-  Wilcoxon signed-rank test, Holm-corrected over all timings of the run at
-  family-wise --alpha); FASTER likewise below 1/--threshold;
-- a track_ figure (graph nodes, loops: deterministic) is WORSE when it grew at
-  all; instructions per call (valgrind, near deterministic) when they grew
-  beyond RULE.instructions; page faults per call when they grew by more than
-  RULE.faults; a peakmem_ figure when it grew beyond RULE.peakmem.
+The rule (tools/rule.py, which spells it out; defaults in its RULE): a timing is
+SLOWER when its paired ratio is beyond --threshold and significant (signed-rank
+test, Holm-corrected at family-wise --alpha); a track_ figure is WORSE when it
+grew (instructions and page faults: beyond a tolerance).
 
 Exit status (the most severe applies):
   0  nothing slower
