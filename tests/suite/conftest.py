@@ -16,7 +16,7 @@ GIT = ["git", "-c", "user.name=relu-bench test", "-c", "user.email=test@invalid"
 
 
 def backend_venv_paths():
-    """The backend environments tools/run_tests.py built (RELU_TEST_VENVS)."""
+    """The backend environments `python3 -m tools.run_tests` built (RELU_TEST_VENVS)."""
     return [Path(p) for p in os.environ.get("RELU_TEST_VENVS", "").split(os.pathsep) if p]
 
 
