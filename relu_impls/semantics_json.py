@@ -4,7 +4,7 @@
 
 Runs `semantics.measure` for every variant, dtype and linker this installation
 offers (JAX once per device kind it sees), so a report can show what each
-release really does. tools/report.py runs it with each asv environment's Python.
+release really does. `relu-bench report collect` runs it with each asv environment's Python.
 """
 
 import argparse

@@ -14,7 +14,7 @@ placement.
 
 A benchmark's ratio is the median of its block ratios over all worker
 processes; its p-value the two-sided Wilcoxon signed-rank test of the log block
-ratios against 0 (normal approximation). tools/compare.py judges with them.
+ratios against 0 (normal approximation). tools/rule.py judges with them.
 """
 
 import json

@@ -1,6 +1,6 @@
 """Post pr-check's table on its pull request, as one comment updated in place (the pr-comment workflow).
 
-    python3 tools/pr_comment.py --repo OWNER/NAME --pr-repo OWNER/NAME --head-sha SHA --head-branch BRANCH
+    python3 -m tools.pr_comment --repo OWNER/NAME --pr-repo OWNER/NAME --head-sha SHA --head-branch BRANCH
         --run-url URL [--site URL] (--artifact DIR | --running)
 
 The workflow runs main's copy of this file (never the pull request's) with the

@@ -1,5 +1,7 @@
-#!/usr/bin/env python3
-"""Set up the test environments and run every test: `python3 tools/run_tests.py`.
+"""Set up the test environments and run every test: `python3 -m tools.run_tests` (from the repository root).
+
+A plain module that a bare python3 runs before anything is installed: it builds
+the environments, including .venvs/tools (`pip install -e .[tools]`), then runs pytest in them.
 
 - Debian packages the tests need and a fresh machine lacks are installed first
   (SYSTEM_PACKAGES; apt-get, as root, which this machine kind runs as);
@@ -14,14 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from envs import ROOT, VENVS, build_venv, make_venv, releases  # noqa: E402
+from tools.config import ROOT
+from tools.matrix import releases, unknown
+from tools.venvs import make_venv, tools_venv
 
 # Theano's last release, the newest PyTensor for Python 3.11, and the newest with JAX (its linker's semantics).
 TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7", "pytensor-3.3.8"]
-TOOLS_PYTHON = "3.11"
 # valgrind for the instruction counts; Chromium and the JS libraries asv's pages load from CDNs (unreachable
 # here) for the browser test.
 SYSTEM_PACKAGES = [
@@ -54,17 +55,13 @@ def install_system_packages(packages=SYSTEM_PACKAGES):
             return
 
 
-def tools_venv():
-    return build_venv(VENVS / "tools", TOOLS_PYTHON, ["-r", str(ROOT / "requirements" / "tools.txt")])
-
-
 def main(pytest_args):
     install_system_packages()
     table = releases()
     wanted = os.environ.get("RELU_TEST_RELEASES", ",".join(TEST_RELEASES)).split(",")
-    unknown = [name for name in wanted if name not in table]
-    if unknown:
-        raise SystemExit(f"unknown release(s) {unknown}; asv.conf.json lists: {', '.join(table)}")
+    error = unknown(wanted, table)
+    if error:
+        raise SystemExit(error)
     backend_venvs = [make_venv(name, table[name]) for name in wanted]
     tools = tools_venv()
 

@@ -1,4 +1,4 @@
-"""Tests here run inside one backend's environment (see tools/run_tests.py)."""
+"""Tests here run inside one backend's environment (see `python3 -m tools.run_tests`)."""
 
 import numpy as np
 import pytest

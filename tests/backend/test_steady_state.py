@@ -1,13 +1,10 @@
 """The timed call sees steady state: asv_runner >= 0.3 re-runs `setup` before every timed call, and each
 re-run must hand back the same compiled function and the same input array (asv_bench/benchmarks/common.py)."""
 
-import sys
 from itertools import product
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "asv_bench"))
-from asv_runner.benchmarks.time import TimeBenchmark  # noqa: E402
-from benchmarks import common, relu  # noqa: E402
+from asv_runner.benchmarks.time import TimeBenchmark
+from benchmarks import common, relu
 
 
 def test_every_setup_hands_the_timed_call_the_same_function_and_array():

@@ -6,16 +6,15 @@ import os
 import subprocess
 import sys
 from itertools import product
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from bench import PR_BENCH, selected, tally  # noqa: E402
-from envs import PYTHONS_BIN, link_pythons, load_asv_conf, releases, requirements  # noqa: E402
-
-from relu_impls.releases import LIBRARIES  # noqa: E402
+from relu_impls.releases import LIBRARIES
+from tools.config import load_asv_conf, profiles
+from tools.matrix import releases, requirements
+from tools.plumbing import selected, tally
+from tools.pythons import PYTHONS_BIN, link_pythons
 
 ASV = [sys.executable, "-m", "asv"]
 # The releases the project promises to track (README); the newest PyTensor must run on the newest Python it supports.
@@ -59,11 +58,6 @@ QUICK_BENCH = [
     r"^memory\.Memory\.peakmem_gradient\('max_x0'\)$",
     r"^compilation\.Compile\.timeraw_compile\('max_x0', ",
 ]
-
-
-def backend_venvs():
-    paths = [Path(p) for p in os.environ.get("RELU_TEST_VENVS", "").split(os.pathsep) if p]
-    return paths or [pytest.param(None, marks=pytest.mark.skip(reason="RELU_TEST_VENVS names no backend venv"))]
 
 
 def test_conf_covers_every_promised_release():
@@ -126,17 +120,16 @@ def python_of(venv):
     python = venv / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import asv_runner, relu_impls"], capture_output=True, text=True)
     assert probe.returncode == 0, (
-        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; tools/envs.py TEST_EXTRAS "
+        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; tools/venvs.py TEST_EXTRAS "
         f"should install asv_runner): {probe.stderr.strip().splitlines()[-1:]}"
     )
     return python
 
 
-@pytest.mark.parametrize("venv", backend_venvs())
-def test_asv_check_passes(venv, tmp_path):
+def test_asv_check_passes(backend_venv, tmp_path):
     conf = scratch_conf(tmp_path)
     run = subprocess.run(
-        [*ASV, "check", "--config", str(conf), "-E", f"existing:{python_of(venv)}"],
+        [*ASV, "check", "--config", str(conf), "-E", f"existing:{python_of(backend_venv)}"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -144,10 +137,10 @@ def test_asv_check_passes(venv, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-@pytest.fixture(scope="module", params=backend_venvs())
-def quick_run(request, tmp_path_factory):
-    """Results of a --quick run of QUICK_BENCH in one backend venv: (benchmarks.json, result file, log)."""
-    venv = request.param
+@pytest.fixture(scope="module")
+def quick_run(backend_venv, tmp_path_factory):
+    """Results of a --quick run of QUICK_BENCH in one backend venv: (its asv.conf.json, result file, log)."""
+    venv = backend_venv
     tmp_path = tmp_path_factory.mktemp(venv.name)
     conf = scratch_conf(tmp_path)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -160,21 +153,24 @@ def quick_run(request, tmp_path_factory):
     log = run.stdout + run.stderr
     results = list((tmp_path / "results" / "relu-bench-test").glob(f"{commit.stdout.strip()[:8]}-*.json"))
     assert len(results) == 1, f"expected one result file, got {results}\n{log[-4000:]}"
-    benchmarks = json.loads((tmp_path / "results" / "benchmarks.json").read_text())
-    return benchmarks, results[0], log
+    return conf, results[0], log
 
 
 def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
-    benchmarks, result, log = quick_run
-    chosen = selected(benchmarks, QUICK_BENCH)
+    conf, result, log = quick_run
+    chosen = selected(QUICK_BENCH, conf)
     assert sorted(chosen) == BENCHMARKS
-    numbers, skipped, failed = tally(result, chosen, benchmarks)
+    numbers, skipped, failed = tally(result, chosen)
     assert not failed, f"failed: {failed}\n{log[-6000:]}"
     data = json.loads(result.read_text())
     column = data["result_columns"].index("result")
-    for name, idx in chosen.items():
+    for name in chosen:
         values = data["results"][name][column]
-        measured = [values[i] for i in idx if isinstance(values[i], (int, float)) and values[i] == values[i]]
+        measured = [
+            values[i]
+            for i in chosen.benchmark_selection[name] or [0]
+            if isinstance(values[i], (int, float)) and values[i] == values[i]
+        ]
         assert measured, f"{name}: every selected point was skipped\n{log[-6000:]}"
 
 
@@ -206,8 +202,8 @@ def test_a_steady_state_call_takes_no_page_faults(quick_run):
 
 
 def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_run):
-    benchmarks, _, _ = quick_run
-    chosen = selected(benchmarks, PR_BENCH)
+    conf, _, _ = quick_run
+    chosen = selected(profiles()["pr"]["bench"], conf)
     assert sorted(chosen) == [
         "faults.PageFaults.track_faults",
         "graph.Graph.track_loops",
@@ -216,8 +212,8 @@ def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_ru
         "relu.Forward.time_forward",
         "relu.Gradient.time_gradient",
     ]
-    params = benchmarks["relu.Forward.time_forward"]["params"]
+    params = chosen["relu.Forward.time_forward"]["params"]
     for name in ("relu.Forward.time_forward", "relu.Gradient.time_gradient"):
-        points = [p for i, p in enumerate(product(*params)) if i in chosen[name]]
+        points = [p for i, p in enumerate(product(*params)) if i in chosen.benchmark_selection[name]]
         assert len(points) == len(params[0])
         assert all(p[1:] == ("'1000x1000'", "'float64'") for p in points)

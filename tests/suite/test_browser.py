@@ -1,6 +1,6 @@
 """The published history in a real browser: asv's HTML, built from results of two environments that
-tools/results.py merged, stored on a branch and restored, shows a benchmark's graph with points for
-both environments and both commits; its link leads to the "Which ReLU?" report (tools/report.py), which
+`relu-bench results` merged, stored on a branch and restored, shows a benchmark's graph with points for
+both environments and both commits; its link leads to the "Which ReLU?" report (`relu-bench report`), which
 renders its tables and plots. Debian's Chromium, driven by Playwright; screenshots in artifacts/.
 
 asv's pages load jQuery, Flot & co. from CDNs, which this machine cannot reach: the browser gets the
@@ -18,15 +18,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import ENV_DIR, ROOT, relu_bench
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import environments  # noqa: E402
-from compare import asv_env  # noqa: E402
-from envs import link_pythons, load_asv_conf, releases  # noqa: E402
-from report_semantics import asv_environments, collect  # noqa: E402
-from test_compare import ENV_DIR, copy_project, edit, git  # noqa: E402
+from tools.config import load_asv_conf
+from tools.matrix import releases
+from tools.plumbing import environments
+from tools.pythons import asv_environ, link_pythons
+from tools.report.semantics import asv_environments, collect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,36 +76,27 @@ def scratch_conf(repo, tmp_path, results_dir):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, new_project):
     """asv's HTML for two commits x two environments, and the report linked from it, the way publish.yml
-    makes them (the shards measure the semantics, as tools/bench.py does there)."""
+    makes them (the shards measure the semantics, as `relu-bench bench` does there)."""
     if not CHROMIUM.exists():
         pytest.skip(
-            f"{CHROMIUM} is absent: install Debian's chromium and the JS packages asv's pages load (tools/run_tests.py "
-            "does so as root; Playwright cannot download a browser here)"
+            f"{CHROMIUM} is absent: install Debian's chromium and the JS packages asv's pages load "
+            "(python3 -m tools.run_tests does so as root; Playwright cannot download a browser here)"
         )
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
     if not all(pythons.values()):
         pytest.skip(f"Python missing for {ENVS}: {pythons}")
     tmp_path = tmp_path_factory.mktemp("history")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    copy_project(repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "first")
-    edit(
-        repo,
-        "relu_impls/variants.py",
-        "def max_x0(x):\n    return _t().maximum(x, 0)\n",
-        "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
-    )
-    git(repo, "commit", "-qam", "second: max_x0 slower")
+    project = new_project("repo")
+    repo = project.path
+    project.slow_max_x0()
+    project.git("commit", "-qam", "second: max_x0 slower")
     hashes = tmp_path / "commits.txt"
-    hashes.write_text(git(repo, "rev-list", "main") + "\n")
+    hashes.write_text(project.git("rev-list", "main") + "\n")
 
     # One shard per environment, as publish.yml's matrix jobs make them.
-    env = asv_env()
+    env = asv_environ()
     shards = []
     for release in ENVS:
         shard = tmp_path / f"shard-{release}"
@@ -145,22 +134,21 @@ def site(tmp_path_factory):
         assert envs and not collect(shard / "browser-test", envs), f"semantics not measured in {name}"
         shards.append(shard)
 
-    results = [sys.executable, str(ROOT / "tools" / "results.py")]
     merged, restored = tmp_path / "merged", tmp_path / "restored"
     for args in (
         ["merge", *shards, "--dir", merged],
         ["store", "--dir", merged, "--repo", repo],
         ["restore", "--dir", restored, "--repo", repo],
     ):
-        proc = subprocess.run([*results, *map(str, args)], capture_output=True, text=True)
+        proc = relu_bench("results", *args, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     conf = scratch_conf(repo, tmp_path, restored)
     proc = subprocess.run([*ASV, "publish", "--config", str(conf)], env=env, cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     html = tmp_path / "html"
-    report = [sys.executable, str(ROOT / "tools" / "report.py"), "--results-dir", str(restored)]
-    report += ["--machine", "browser-test", "build", "--link", "--html-dir", str(html), "--out", str(html / "report")]
-    proc = subprocess.run(report, cwd=repo, capture_output=True, text=True)
+    report = ["report", "--results-dir", restored, "--machine", "browser-test", "build", "--link"]
+    report += ["--html-dir", html, "--out", html / "report"]
+    proc = relu_bench(*report, cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return html
 

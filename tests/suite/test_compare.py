@@ -1,18 +1,16 @@
-"""tools/compare.py, the pull-request check: a real slowdown is caught (that benchmark only), identical code
+"""`relu-bench compare`, the pull-request check: a real slowdown is caught (that benchmark only), identical code
 passes, a benchmark that raises is named while the other comparisons still show; and the rule itself."""
 
 import json
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import ENV_DIR, Project, relu_bench
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from compare import (  # noqa: E402
+from tools.matrix import releases
+from tools.paired import signed_rank_p, summarize
+from tools.pythons import link_pythons
+from tools.rule import (
     FAILED,
     FASTER,
     NEW,
@@ -28,8 +26,6 @@ from compare import (  # noqa: E402
     judge,
     timings,
 )
-from envs import link_pythons, releases  # noqa: E402
-from paired import signed_rank_p, summarize  # noqa: E402
 
 # One release, two variants, one small point each: a few minutes for all three runs.
 ENV = "theano-1.0.5"
@@ -37,75 +33,32 @@ BENCH = [
     r"^relu\.Forward\.time_forward\('(max_x0|switch_lt|relu_op)', '100x100', 'float64'\)$",
     r"^graph\.Graph\.track_nodes\('(max_x0|switch_lt)', 'forward'\)$",
 ]
-# asv environments outlive the test (building one costs a minute or two); git-ignored.
-ENV_DIR = ROOT / ".asv" / "test-env"
-GIT = ["git", "-c", "user.name=relu-bench test", "-c", "user.email=test@invalid"]
-
-
-def git(repo, *args):
-    return subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def copy_project(dest):
-    """The working tree as the next commit would hold it: tracked and not-ignored new files."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-
-
-def edit(repo, path, old, new):
-    text = (repo / path).read_text()
-    assert old in text, f"{path} changed: update this test's edit"
-    (repo / path).write_text(text.replace(old, new))
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(new_project):
     python = releases()[ENV]["python"]
     if not link_pythons([python])[python]:
-        pytest.skip(f"Python {python} (for {ENV}) not found: `python3 tools/envs.py list`")
-    repo = tmp_path_factory.mktemp("project")
-    copy_project(repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
-    return repo, git(repo, "rev-parse", "HEAD")
+        pytest.skip(f"Python {python} (for {ENV}) not found: `relu-bench envs list`")
+    return new_project("project")
 
 
-def heavier_max_x0(repo):
-    """max_x0 with the same values and two transcendental functions more per element."""
-    edit(
-        repo,
-        "relu_impls/variants.py",
-        "def max_x0(x):\n    return _t().maximum(x, 0)\n",
-        "def max_x0(x):\n    t = _t()\n    return t.maximum(x, 0) * (t.cos(x) ** 2 + t.sin(x) ** 2)\n",
-    )
-
-
-def branch(repo, base, name, change=None):
-    """A commit on top of `base` made by change(repo) (None: an empty commit, same code)."""
-    git(repo, "switch", "-q", "-c", name, base)
+def branch(project, name, change=None):
+    """A commit on top of the project's base made by change(project) (None: an empty commit, same code)."""
+    project.git("switch", "-q", "-c", name, project.base)
     if change:
-        change(repo)
-    git(repo, "commit", "-q", "--allow-empty", "-am", name)
-    return git(repo, "rev-parse", "HEAD")
+        change(project)
+    project.git("commit", "-q", "--allow-empty", "-am", name)
+    return project.git("rev-parse", "HEAD")
 
 
-def run_check(repo, base, head, out):
-    cmd = [sys.executable, str(repo / "tools" / "compare.py"), base, head, "--env", ENV, "--env-dir", str(ENV_DIR)]
-    cmd += ["--output", str(out), "--table", str(out / "summary.md")]
+def run_check(project, head, out):
+    """`relu-bench compare` of the project's copy (its own tools and relu_impls), BASE against head."""
+    args = ["compare", project.base, head, "--env", ENV, "--env-dir", ENV_DIR, "--output", out]
+    args += ["--table", out / "summary.md"]
     for regex in BENCH:
-        cmd += ["--bench", regex]
-    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=dict(os.environ))
+        args += ["--bench", regex]
+    proc = relu_bench(*args, cwd=project.path, capture_output=True, text=True, env=dict(os.environ))
     log = proc.stdout + proc.stderr
     report = json.loads((out / "comparison.json").read_text()) if (out / "comparison.json").exists() else None
     assert report is not None, log[-6000:]
@@ -117,18 +70,14 @@ def by_point(report):
 
 
 def test_help_documents_exit_codes():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "compare.py"), "--help"], capture_output=True, text=True, check=True
-    ).stdout
+    out = relu_bench("compare", "--help", capture_output=True, text=True, check=True).stdout
     for line in ("0  nothing slower", "1  a slowdown", "2  a benchmark failed or vanished"):
         assert line in out
 
 
 def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
-    repo, base = project
-
-    head = branch(repo, base, "slower", heavier_max_x0)
-    code, report, log = run_check(repo, base, head, tmp_path)
+    head = branch(project, "slower", Project.slow_max_x0)
+    code, report, log = run_check(project, head, tmp_path)
     print(report and (tmp_path / "table.md").read_text())
     assert code == 1, log[-6000:]
     points = by_point(report)
@@ -144,9 +93,8 @@ def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
 
 
 def test_identical_code_passes(project, tmp_path):
-    repo, base = project
-    head = branch(repo, base, "same")
-    code, report, log = run_check(repo, base, head, tmp_path)
+    head = branch(project, "same")
+    code, report, log = run_check(project, head, tmp_path)
     assert code == 0, (tmp_path / "table.md").read_text() + log[-3000:]
     # 3 paired timings (relu_op's op classes from two trees), 2 graph counts. Timings are measured, so a
     # "faster" may show (it does not gate); a slowdown may not.
@@ -157,32 +105,29 @@ def test_identical_code_passes(project, tmp_path):
 
 def test_a_pull_request_cannot_delete_the_benchmark_that_judges_it(project, tmp_path):
     """The suite that runs is BASE's: a PR that drops a benchmark and slows its variant is still measured."""
-    repo, base = project
 
-    def hide_and_slow(repo):
-        edit(repo, "asv_bench/benchmarks/relu.py", "    def time_forward(", "    def hidden_forward(")
-        heavier_max_x0(repo)
+    def hide_and_slow(project):
+        project.edit("asv_bench/benchmarks/relu.py", "    def time_forward(", "    def hidden_forward(")
+        project.slow_max_x0()
 
-    head = branch(repo, base, "hiding", hide_and_slow)
-    code, report, log = run_check(repo, base, head, tmp_path)
+    head = branch(project, "hiding", hide_and_slow)
+    code, report, log = run_check(project, head, tmp_path)
     assert code == 1, log[-6000:]
     slowed = ("relu.Forward.time_forward", "variant=max_x0, shape=100x100, dtype=float64")
     assert by_point(report)[slowed]["status"] == SLOWER
 
 
 def test_a_benchmark_that_raises_is_named_and_the_rest_still_compared(project, tmp_path):
-    repo, base = project
 
-    def broken_switch_lt(repo):
-        edit(
-            repo,
+    def broken_switch_lt(project):
+        project.edit(
             "relu_impls/variants.py",
             "def switch_lt(x):\n",
             "def switch_lt(x):\n    raise RuntimeError('deliberately broken')\n",
         )
 
-    head = branch(repo, base, "broken", broken_switch_lt)
-    code, report, log = run_check(repo, base, head, tmp_path)
+    head = branch(project, "broken", broken_switch_lt)
+    code, report, log = run_check(project, head, tmp_path)
     assert code == 2, log[-6000:]
     points = by_point(report)
     failed = sorted(key for key, c in points.items() if c["status"] == FAILED)

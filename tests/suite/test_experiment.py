@@ -1,23 +1,19 @@
-"""tools/experiment.py: every planted slowdown still applies to today's relu_impls, as a real patch, and a
+"""`relu-bench experiment`: every planted slowdown still applies to today's relu_impls, as a real patch, and a
 plant whose code changed stops the experiment instead of planting something else."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, relu_bench
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import experiment  # noqa: E402
+from tools.commands import experiment
 
 PATCHES = sorted(p.stem for p in experiment.PLANTS.glob("*.patch"))
 
 
 def test_help_names_both_kinds_of_trial():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "experiment.py"), "--help"], capture_output=True, text=True
-    )
+    out = relu_bench("experiment", "--help", capture_output=True, text=True)
     assert out.returncode == 0 and "A/A" in out.stdout and "--no-run" in out.stdout and "every+20%" in out.stdout
 
 

@@ -1,13 +1,9 @@
 """Instruction counts: portable on every x86-64 host, loud where they cannot be counted."""
 
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "asv_bench"))
-from benchmarks import instructions  # noqa: E402
+from benchmarks import instructions
 
 THEANO = SimpleNamespace(name="theano")
 

@@ -1,28 +1,23 @@
-"""tools/report.py: the "Which ReLU?" report from real asv results (fixtures/report, see its README)."""
+"""`relu-bench report`: the "Which ReLU?" report from real asv results (fixtures/report, see its README)."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import asv
 import pytest
+from conftest import relu_bench
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import report_changes  # noqa: E402
-import report_link  # noqa: E402
-import report_semantics  # noqa: E402
-from report_results import Release, Timing, lineage  # noqa: E402
-
-from relu_impls.semantics import EXPECTED  # noqa: E402
+from relu_impls.semantics import EXPECTED
+from tools.report import changes as report_changes
+from tools.report import link as report_link
+from tools.report import semantics as report_semantics
+from tools.report.results import Release, Timing
+from tools.report.series import lineage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
 MACHINE = "fixture"
 PYTENSOR_ENV = "existing-py_repo_.venvs_pytensor-3.0.7_bin_python"
-SCRIPT = [sys.executable, str(ROOT / "tools" / "report.py")]
 
 
 @pytest.fixture
@@ -33,7 +28,7 @@ def results(tmp_path):
 
 def build(results, tmp_path):
     out = tmp_path / "html" / "report"
-    proc = subprocess.run(SCRIPT + ["--results-dir", str(results), "build", "--out", str(out)], capture_output=True)
+    proc = relu_bench("report", "--results-dir", results, "build", "--out", out, capture_output=True)
     assert proc.returncode == 0, proc.stderr.decode()
     return out, json.loads((out / "changes.json").read_text())
 
@@ -111,10 +106,17 @@ def test_planted_semantics_change_is_listed(results, tmp_path):
 
 def test_commit_option_and_unknown_commit(results, tmp_path):
     out = tmp_path / "r"
-    ok = subprocess.run(SCRIPT + ["--results-dir", str(results), "build", "--commit", "70e976fa", "--out", str(out)])
+    ok = relu_bench("report", "--results-dir", results, "build", "--commit", "70e976fa", "--out", out)
     assert ok.returncode == 0
-    bad = subprocess.run(
-        SCRIPT + ["--results-dir", str(results), "build", "--commit", "deadbeef", "--out", str(out)],
+    bad = relu_bench(
+        "report",
+        "--results-dir",
+        results,
+        "build",
+        "--commit",
+        "deadbeef",
+        "--out",
+        out,
         capture_output=True,
         text=True,
     )
@@ -175,23 +177,17 @@ def test_link_without_asv_nav_still_links():
     assert 'id="relu-report-link" href="report/index.html"' in text
 
 
-def venvs():
-    value = os.environ.get("RELU_TEST_VENVS")
-    return [Path(p) for p in value.split(os.pathsep)] if value else []
-
-
-@pytest.mark.skipif(not venvs(), reason="RELU_TEST_VENVS names no backend venvs (tools/run_tests.py sets it)")
-def test_collect_measures_in_each_backend_venv(results):
+def test_collect_measures_in_each_backend_venv(results, backend_venvs):
     machine = results / MACHINE
     shutil.rmtree(machine / "semantics")
-    cmd = SCRIPT + ["--results-dir", str(results), "collect", "--only-existing"]
-    for venv in venvs():
-        cmd += ["--python", str(venv / "bin" / "python")]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    args = ["report", "--results-dir", results, "collect", "--only-existing"]
+    for venv in backend_venvs:
+        args += ["--python", venv / "bin" / "python"]
+    proc = relu_bench(*args, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     records = [json.loads(p.read_text()) for p in (machine / "semantics").glob("*.json")]
     # Named as asv names `-E existing:PYTHON`, so the report finds each env's results.
-    expected = {report_semantics.existing_environment(str(v / "bin" / "python"), None)[0] for v in venvs()}
+    expected = {report_semantics.existing_environment(str(v / "bin" / "python"), None)[0] for v in backend_venvs}
     assert {r["env_name"] for r in records} == expected
     for record in records:
         assert record["label"] == f"{record['library']}-{record['version']}"

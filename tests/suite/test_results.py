@@ -1,17 +1,15 @@
-"""tools/results.py: the history on a git branch survives merges, corrupt files and interrupted stores."""
+"""`relu-bench results` (tools/history.py): the history on a git branch survives merges, corrupt files and
+interrupted stores."""
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import relu_bench
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import results  # noqa: E402
+from tools import history as results
 
-SCRIPT = [sys.executable, str(ROOT / "tools" / "results.py")]
 COLUMNS = ["result", "params", "version", "started_at", "duration"]
 
 
@@ -62,7 +60,7 @@ def repo(tmp_path):
 
 
 def cli(*args, **kwargs):
-    return subprocess.run([*SCRIPT, *map(str, args)], capture_output=True, text=True, **kwargs)
+    return relu_bench("results", *args, capture_output=True, text=True, **kwargs)
 
 
 def git_out(repo, *args, input=None):

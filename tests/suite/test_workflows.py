@@ -68,8 +68,8 @@ def test_pr_check_runs_on_pull_request_and_publishes_its_table():
     workflow = load("pr-check.yml")
     assert set(workflow["on"]) == {"pull_request", "workflow_dispatch"}
     runs = "\n".join(step.get("run", "") for step in steps(workflow))
-    assert "tools/compare.py" in runs and "--full-matrix" in runs and "$GITHUB_STEP_SUMMARY" in runs
-    compare = next(s for s in steps(workflow) if "tools/compare.py" in s.get("run", ""))
+    assert "relu-bench compare" in runs and "--full-matrix" in runs and "$GITHUB_STEP_SUMMARY" in runs
+    compare = next(s for s in steps(workflow) if "relu-bench compare" in s.get("run", ""))
     assert "full-matrix" in compare["env"]["FULL_MATRIX"]
     # Without valgrind the instruction counts would be skipped on both sides, and the check silently weaker.
     assert "valgrind" in runs
@@ -80,7 +80,7 @@ def test_pr_check_runs_on_pull_request_and_publishes_its_table():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_every_workflow_that_runs_the_suite_or_its_tests_installs_valgrind(path):
     runs = "\n".join(step.get("run", "") for step in steps(load(path.name)))
-    if any(script in runs for script in ("run_tests.py", "compare.py", "bench.py")):
+    if any(command in runs for command in ("tools.run_tests", "relu-bench compare", "tools bench")):
         assert "apt-get install" in runs and "valgrind" in runs, f"{path.name}: GitHub's images have no valgrind"
 
 
@@ -101,7 +101,7 @@ def test_only_the_full_matrix_label_restarts_the_pr_check():
 
 def test_the_pr_check_compares_against_what_the_merge_commit_merges_into(tmp_path):
     """The shell of the compare step, run on a merge commit whose base branch moved after the PR was opened."""
-    compare_step = next(s for s in steps(load("pr-check.yml")) if "tools/compare.py" in s.get("run", ""))
+    compare_step = next(s for s in steps(load("pr-check.yml")) if "relu-bench compare" in s.get("run", ""))
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@invalid"]
 
     def sh(*args):
@@ -116,9 +116,8 @@ def test_the_pr_check_compares_against_what_the_merge_commit_merges_into(tmp_pat
     sh(*git, "commit", "-q", "--allow-empty", "-m", "main moved on")
     moved = sh("git", "rev-parse", "HEAD")
     sh(*git, "merge", "-q", "--no-ff", "-m", "merge commit", "pr")  # what actions/checkout gives a PR
-    (tmp_path / "tools").mkdir()
-    (tmp_path / "tools" / "compare.py").write_text("import sys; print(sys.argv[1])")
-    script = compare_step["run"].replace("python3 tools/compare.py", f"{sys.executable} tools/compare.py")
+    (tmp_path / "compare.py").write_text("import sys; print(sys.argv[1])")
+    script = compare_step["run"].replace("relu-bench compare", f"{sys.executable} compare.py")
     for event, expected in (("pull_request", moved), ("workflow_dispatch", stale_base)):
         env = {"EVENT": event, "BASE_INPUT": stale_base, "FULL_MATRIX": "false", "GITHUB_STEP_SUMMARY": "/dev/null"}
         out = subprocess.run(
@@ -137,7 +136,7 @@ def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert "ref" not in checkout.get("with", {}) and "repository" not in checkout.get("with", {}), "no PR code here"
     step = next(s for s in job["steps"] if "run" in s)
-    assert "tools/pr_comment.py" in step["run"]
+    assert "python3 -m tools.pr_comment " in step["run"]
     facts = {"PR_REPO": "head_repository.full_name", "HEAD_SHA": "head_sha", "HEAD_BRANCH": "head_branch"}
     for variable, field in facts.items():
         assert (
@@ -150,8 +149,8 @@ def test_publish_shards_per_release_and_deploys_with_the_pages_actions():
     assert {"push", "schedule", "workflow_dispatch"} <= set(workflow["on"])
     assert "fromJSON(needs.shards.outputs.shards)" in workflow["jobs"]["bench"]["strategy"]["matrix"]["shard"]
     runs = "\n".join(step.get("run", "") for step in steps(workflow))
-    commands = ("results.py shards", "results.py restore", "results.py merge", "results.py store", "asv publish")
-    for command in (*commands, "tools/report.py"):
+    commands = ("results shards", "results restore", "results merge", "results store", "asv publish")
+    for command in (*commands, "relu-bench report", "bench --profile full"):
         assert command in runs
     used = {s["uses"].split("@")[0] for s in steps(workflow) if "uses" in s}
     assert {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= used

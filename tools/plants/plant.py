@@ -1,4 +1,4 @@
-"""Planted slowdowns for tools/experiment.py: installed as relu_impls/_plant.py in experiment commits only.
+"""Planted slowdowns for `relu-bench experiment`: installed as relu_impls/_plant.py in experiment commits only.
 
 The patches beside this file route relu_impls through these; the amounts come
 from relu_impls/_plant_params.py, which the experiment writes per commit:

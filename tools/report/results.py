@@ -6,15 +6,13 @@ a renamed benchmark makes the report fail loudly rather than go quietly empty.
 
 import json
 import math
-import sys
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
 from typing import Optional, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from relu_impls.releases import LIBRARIES, library_pin, version_tuple  # noqa: E402  (imports no backend)
+from relu_impls.releases import LIBRARIES, library_pin, version_tuple  # imports no backend
+from tools.report.series import FLOOR
 
 # benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
 SOURCES = {
@@ -25,7 +23,6 @@ SOURCES = {
 }
 # The floors are compiled with the C linker only: the copy floor is what the hardware allows, for every linker.
 FLOOR_SOURCE = "floors.Floors.time_floor"
-FLOOR = "copy"
 FUNCTIONS = ("forward", "gradient")
 
 
@@ -42,10 +39,6 @@ class Release:
     def order(self):
         """The lineage order: Theano, Theano-PyMC, Aesara, PyTensor, then version."""
         return (list(LIBRARIES).index(self.library), version_tuple(self.version), self.version)
-
-
-def lineage(releases):
-    return sorted(releases, key=lambda r: r.order)
 
 
 def release_from(requirements):
@@ -144,7 +137,7 @@ def timings(files, benchmarks, releases):
     names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
     missing = [name for name in names if name not in benchmarks]
     if missing:
-        raise SystemExit(f"benchmarks.json lacks {', '.join(missing)}: tools/report_results.py SOURCES needs updating")
+        raise SystemExit(f"benchmarks.json lacks {', '.join(missing)}: tools/report/results.py SOURCES needs updating")
     for f in files:
         release = releases.get(f.env_name)
         if release is None:

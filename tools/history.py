@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """The benchmark history: asv result files kept on a git branch (default `asv-results`).
 
-    python3 tools/results.py restore [--branch B] [--dir D]    # branch -> results dir
-    python3 tools/results.py merge SHARD... [--dir D]          # shards (one per environment) -> results dir
-    python3 tools/results.py store [--branch B] [--dir D]      # results dir -> new commit on the branch
-    python3 tools/results.py shards                            # shards=[{release, python}...] (CI matrix)
+    relu-bench results restore [--branch B] [--dir D]    # branch -> results dir
+    relu-bench results merge SHARD... [--dir D]          # shards (one per environment) -> results dir
+    relu-bench results store [--branch B] [--dir D]      # results dir -> new commit on the branch
+    relu-bench results shards                            # shards=[{release, python}...] (CI matrix)
 
 The branch holds exactly the layout of asv's results_dir (benchmarks.json,
 MACHINE/machine.json, MACHINE/COMMIT-ENV.json). Nothing stored is ever lost:
@@ -23,7 +22,6 @@ it always leaves a local branch to push, also when there was nothing new.
 The branch is read from refs/heads/B, else refs/remotes/origin/B (a fresh CI clone).
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -31,9 +29,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.config import ROOT
+
 BRANCH = "asv-results"
-RESULTS = ROOT / ".asv" / "results"
 RESULT_KEYS = ("commit_hash", "env_name", "result_columns", "results", "version")
 # Corrupt files, kept aside under the results dir and on the branch, under names asv does not read.
 QUARANTINE = "quarantine"
@@ -255,51 +253,3 @@ def _exists(ref, repo):
         return True
     except subprocess.CalledProcessError:
         return False
-
-
-def shards():
-    """One shard per release of asv.conf.json, as a GitHub Actions output line (`strategy.matrix`)."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from envs import releases
-
-    table = [{"release": name, "python": entry["python"]} for name, entry in releases().items()]
-    return "shards=" + json.dumps(table, separators=(",", ":"))
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in [
-        ("restore", "copy the results stored on the branch into the results dir"),
-        ("merge", "combine shard result dirs (one per environment) into the results dir"),
-        ("store", "commit the results dir (combined with what is stored) to the branch"),
-    ]:
-        cmd = sub.add_parser(name, help=text, description=text)
-        cmd.add_argument("--dir", type=Path, default=RESULTS, help=f"asv results dir ({RESULTS})")
-        if name != "merge":
-            cmd.add_argument("--repo", type=Path, default=ROOT, help=f"git repository holding the branch ({ROOT})")
-            cmd.add_argument("--branch", default=BRANCH, help=f"git branch holding the history ({BRANCH})")
-        if name == "merge":
-            cmd.add_argument("shards", nargs="+", type=Path, help="asv results dirs, e.g. downloaded artifacts")
-        if name == "store":
-            cmd.add_argument("--message", default="Store benchmark results", help="commit message")
-    sub.add_parser("shards", help="print the CI matrix: one shard per release in asv.conf.json")
-    args = parser.parse_args(argv)
-
-    if args.command == "shards":
-        print(shards())
-        return 0
-    errors = []
-    if args.command == "restore":
-        restore(args.branch, args.dir, args.repo)
-    elif args.command == "merge":
-        errors = merge(args.shards, args.dir)
-    else:
-        store(args.branch, args.dir, args.message, args.repo)
-    for error in errors:
-        print(f"error: {error}", file=sys.stderr)
-    return 1 if errors else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """How reliable is the pull-request check? Count its false alarms and its catches.
 
-    python3 tools/experiment.py [--trials 10] [--slowdown 10 --slowdown 5] [--env RELEASE]...
+    relu-bench experiment [--trials 10] [--slowdown 10 --slowdown 5] [--env RELEASE]...
 
 Commits made for the experiment (under refs/experiment/, the working tree untouched):
 - a twin of BASE: the same tree, another commit (A/A: every flag is a false alarm);
@@ -18,10 +17,10 @@ Commits made for the experiment (under refs/experiment/, the working tree untouc
     page faults, no instructions.
 
 The PR check's deterministic figures (instructions, page faults, graph counts:
-one asv run, tools/compare.py) are measured once per commit, before the trials.
+one asv run, tools/prcheck.py) are measured once per commit, before the trials.
 Each trial times the twin and every planted commit against BASE as the PR check
 does (paired timing, tools/paired.py, its default plan), and judges each commit
-by the PR check's own rule (compare.judge). The true size of each plant is
+by the PR check's own rule (tools/rule.py). The true size of each plant is
 measured with a long paired timing of relu_op's forward (TRUE_SIZE: more
 processes, blocks and calls). Thresholds are chosen on trials 1-5; the summary
 gives trials 1-5 and 6-10 apart.
@@ -30,27 +29,27 @@ Output (--output, default .asv/experiment): counts/ and trial-N/ (asv results an
 tables), experiment.json, experiment.md (the summary printed at the end).
 """
 
-import argparse
 import json
 import os
 import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import compare  # noqa: E402
-import paired  # noqa: E402
-from bench import environments  # noqa: E402
-from envs import ROOT, link_pythons, load_asv_conf, releases  # noqa: E402
+from tools import paired, prcheck, rule
+from tools.commands.common_args import add_command, add_env_dir
+from tools.config import ROOT, load_asv_conf, profiles
+from tools.matrix import profile_releases, releases
+from tools.plumbing import environments
+from tools.pr_table import render
+from tools.pythons import asv_environ, link_pythons
 
 OUTPUT = ROOT / ".asv" / "experiment"
-PLANTS = Path(__file__).resolve().parent / "plants"
+PLANTS = Path(__file__).resolve().parent.parent / "plants"
 # The benchmark that every plant slows, and whose true size is measured: relu_op's forward at the PR point.
 TARGET_VARIANT = "relu_op"
 TARGET_NAME = f"relu.Forward.time_forward('{TARGET_VARIANT}', '1000x1000', 'float64')"
@@ -61,7 +60,7 @@ TRUE_SIZE = paired.Plan(processes=5, blocks=40, calls=25)
 def git(*args, env=None, input=None):
     out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, env=env, input=input)
     if out.returncode:
-        raise SystemExit(f"experiment.py: git {' '.join(args)} failed: {out.stderr.strip()}")
+        raise SystemExit(f"relu-bench experiment: git {' '.join(args)} failed: {out.stderr.strip()}")
     return out.stdout.strip()
 
 
@@ -93,11 +92,11 @@ def make_commit(base, message, ref, patch=None, work=0, trim=False):
 def paired_ratio(record, other, plan=TRUE_SIZE):
     """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
     conf_path = Path(record["conf"])
-    e = environments(record["env_names"][:1], compare.asv_env(), conf_path)[record["env_names"][0]]
-    found = compare.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
+    e = environments(record["env_names"][:1], asv_environ(), conf_path)[record["env_names"][0]]
+    found = prcheck.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
     result = next(iter(found.values()))
     if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
-        raise SystemExit(f"experiment.py: timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
+        raise SystemExit(f"relu-bench experiment: timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
     return result[TARGET_NAME]["ratio"], result[TARGET_NAME]["base"]
 
 
@@ -146,7 +145,7 @@ def targets(name, c):
 
 def flags(comparisons):
     """Comparisons the check marks (slower or worse fail it; faster or better only inform)."""
-    marked = (compare.SLOWER, compare.WORSE, compare.FASTER, compare.BETTER, compare.FAILED, compare.VANISHED)
+    marked = (rule.SLOWER, rule.WORSE, rule.FASTER, rule.BETTER, rule.FAILED, rule.VANISHED)
     return [c for c in comparisons if c.status in marked]
 
 
@@ -157,7 +156,7 @@ def describe(c):
 def count(record, commits):
     """The deterministic figures of every commit: one asv run into OUTPUT/counts; (seconds, asv exit)."""
     started = time.monotonic()
-    code = compare.run_asv(Path(record["conf"]), Path(record["counts"]), commits, record["env_names"], record["bench"])
+    code = prcheck.run_asv(Path(record["conf"]), Path(record["counts"]), commits, record["env_names"], record["bench"])
     return time.monotonic() - started, code
 
 
@@ -165,38 +164,36 @@ def time_trial(record, trial_dir):
     """Paired timings of the twin and of every planted commit against BASE into TRIAL_DIR; seconds taken."""
     trial_dir.mkdir(parents=True, exist_ok=True)
     conf_path = Path(record["conf"])
-    envs = environments(record["env_names"], compare.asv_env(), conf_path)
+    envs = environments(record["env_names"], asv_environ(), conf_path)
     started = time.monotonic()
     for commit in [record["twin"], *(p["commit"] for p in record["plants"].values())]:
-        found = compare.run_paired(conf_path, record["base"], commit, list(envs.values()), record["bench"])
+        found = prcheck.run_paired(conf_path, record["base"], commit, list(envs.values()), record["bench"])
         (trial_dir / f"paired-{commit[:8]}.json").write_text(json.dumps(found))
     return time.monotonic() - started
 
 
-def judge_trial(trial_dir, record, rule):
+def judge_trial(trial_dir, record, judging):
     """The PR check's verdict on the twin and on each planted commit of one trial, against BASE."""
     base, env_names, conf, counts = record["base"], record["env_names"], Path(record["conf"]), Path(record["counts"])
 
     def judged(commit):
         paired_results = json.loads((trial_dir / f"paired-{commit[:8]}.json").read_text())
-        comparisons, markdown = compare.compare(
-            conf, counts, base, commit, env_names, record["bench"], paired_results, rule
-        )
-        (trial_dir / f"table-{commit[:8]}.md").write_text(markdown)
+        comparisons = prcheck.compare(conf, counts, base, commit, env_names, record["bench"], paired_results, judging)
+        (trial_dir / f"table-{commit[:8]}.md").write_text(render(comparisons, base, commit, judging))
         return comparisons
 
     twin = judged(record["twin"])
-    verdict = {"twin": {"exit": compare.exit_code(twin), "flags": [describe(c) for c in flags(twin)]}, "plants": {}}
+    verdict = {"twin": {"exit": rule.exit_code(twin), "flags": [describe(c) for c in flags(twin)]}, "plants": {}}
     for name, plant in record["plants"].items():
         comparisons = judged(plant["commit"])
-        hit = [c for c in flags(comparisons) if targets(name, c) and c.status in (compare.SLOWER, compare.WORSE)]
+        hit = [c for c in flags(comparisons) if targets(name, c) and c.status in (rule.SLOWER, rule.WORSE)]
         timed = [c for c in comparisons if targets(name, c) and c.kind == "time" and c.ratio]
         verdict["plants"][name] = {
             "time": sum(c.kind == "time" for c in hit),
             "timed": len(timed),
             "instructions": any(c.benchmark.startswith("instructions.") for c in hit),
             "faults": any(c.benchmark.startswith("faults.") for c in hit),
-            "caught": compare.exit_code(comparisons) == 1 and bool(hit),
+            "caught": rule.exit_code(comparisons) == 1 and bool(hit),
             "time_ratio": statistics.median(c.ratio for c in timed) if timed else None,
             "others": [describe(c) for c in flags(comparisons) if not targets(name, c)],
         }
@@ -233,12 +230,12 @@ def summarize(record, trials, label):
     return lines
 
 
-def summary(record, rule):
+def summary(record, judging):
     trials = record["trials"]
     lines = [
-        f"Rule: time slower when the paired head/base > {rule.threshold}, signed-rank test Holm α={rule.alpha} "
-        f"(paired: {record['plan']}); instructions worse beyond {rule.instructions}; page faults beyond "
-        f"+{rule.faults}; graph counts on any increase.",
+        f"Rule: time slower when the paired head/base > {judging.threshold}, signed-rank test Holm "
+        f"α={judging.alpha} (paired: {record['plan']}); instructions worse beyond {judging.instructions}; "
+        f"page faults beyond +{judging.faults}; graph counts on any increase.",
         "",
     ]
     for label, group in (
@@ -263,23 +260,23 @@ def summary(record, rule):
 
 def prepare(args, output):
     """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
-    base = compare.rev_parse(args.base)
+    base = prcheck.rev_parse(args.base)
     table = releases()
-    envs = args.env or compare.default_envs(False)
+    envs = args.env or profile_releases("pr", table)
     link_pythons(table[name]["python"] for name in envs if name in table)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = compare.scratch_conf(output / "counts", env_dir, base)
-    found = environments(envs, compare.asv_env(), conf_path)
+    conf_path = prcheck.scratch_conf(output / "counts", env_dir, base)
+    found = environments(envs, asv_environ(), conf_path)
     missing = [name for name in envs if name not in found]
     if missing:
-        raise SystemExit(f"experiment.py: no asv environment for {missing}; known releases: {', '.join(table)}")
+        raise SystemExit(f"relu-bench experiment: no asv environment for {missing}; known releases: {', '.join(table)}")
     record = {
         "base": base,
         "envs": envs,
         "env_names": [found[name].name for name in envs],
         "conf": str(conf_path),
         "counts": str(output / "counts"),
-        "bench": compare.default_bench(),
+        "bench": profiles()["pr"]["bench"],
     }
 
     # Calibrate and size the plants in the first environment.
@@ -306,8 +303,8 @@ def prepare(args, output):
     )
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "experiment", __doc__, run)
     parser.add_argument("--base", default="HEAD", help="the commit every trial compares against (HEAD)")
     parser.add_argument("--trials", type=int, default=10, help="rounds of paired timing of every commit (10)")
     parser.add_argument(
@@ -316,22 +313,23 @@ def main(argv=None):
     parser.add_argument(
         "--env", action="append", metavar="RELEASE", help="release(s) to run on (default: the PR check's)"
     )
-    parser.add_argument("--env-dir", type=Path, help="asv environments (default: asv.conf.json env_dir)")
+    add_env_dir(parser)
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"where trials and summaries go ({OUTPUT})")
     parser.add_argument(
         "--no-run", action="store_true", help="judge the trials already in --output again, with today's rule"
     )
     parser.add_argument(
-        "--threshold", type=float, default=compare.RULE.threshold, help="judge with this timing threshold instead"
+        "--threshold", type=float, default=rule.RULE.threshold, help="judge with this timing threshold instead"
     )
-    args = parser.parse_args(argv)
 
+
+def run(args):
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
     saved = output / "experiment.json"
     if args.no_run:
         if not saved.exists():
-            raise SystemExit(f"experiment.py: no experiment in {output} (run it without --no-run first)")
+            raise SystemExit(f"relu-bench experiment: no experiment in {output} (run it without --no-run first)")
         record = json.loads(saved.read_text())
     else:
         for old in output.glob("trial-*"):
@@ -345,18 +343,12 @@ def main(argv=None):
             saved.write_text(json.dumps(record, indent=1))
             print(f"trial {n} took {seconds / 60:.1f} min", flush=True)
 
-    from dataclasses import replace
-
-    rule = replace(compare.RULE, threshold=args.threshold)
-    record["rule"] = asdict(rule)
+    judging = replace(rule.RULE, threshold=args.threshold)
+    record["rule"] = asdict(judging)
     for trial in record["trials"]:
-        trial.update(judge_trial(output / trial["dir"], record, rule))
+        trial.update(judge_trial(output / trial["dir"], record, judging))
     saved.write_text(json.dumps(record, indent=1))
-    text = summary(record, rule)
+    text = summary(record, judging)
     (output / "experiment.md").write_text(text)
     print(text)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

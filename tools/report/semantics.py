@@ -1,7 +1,7 @@
 """Run `python -m relu_impls.semantics_json` in each asv environment and keep what it prints.
 
 Stored as RESULTS/MACHINE/semantics/COMMIT8-ENV_NAME.json, beside asv's result files,
-so the report can be rebuilt and tools/results.py keeps them with the results.
+so the report can be rebuilt and tools/history.py keeps them with the results.
 (asv logs "Skipping results: could not load .../semantics/machine.json": it is not a result file.)
 
 asv's virtualenvs: found through the asv-env-info.json asv writes into each, which

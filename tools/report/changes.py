@@ -6,7 +6,7 @@ series (a variant a release lacks is compared across the gap).
 
 from dataclasses import dataclass
 
-from report_results import lineage
+from tools.report.series import fastest, fmt_time, lineage
 
 # A timing moved when asv's 99% confidence intervals of the two releases do not
 # overlap and the times differ by at least MIN_RATIO; where either has no
@@ -31,12 +31,6 @@ class Change:
 
     def text(self):
         return f"{self.before.label} → {self.after.label}: {self.subject}: {self.detail}"
-
-
-def fmt_time(seconds):
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds * 1e6:.3g} µs"
 
 
 def moved(a, b):
@@ -69,18 +63,6 @@ def timing_changes(timings):
                 detail = f"{fmt_time(a.seconds)} → {fmt_time(b.seconds)} ({factor:.2f}x {way})"
                 changes.append(Change("time", r1, r2, subject, detail, factor))
     return changes
-
-
-def fastest(timings):
-    """{(release, linker, shape, dtype, function): fastest Timing}."""
-    best = {}
-    for t in timings:
-        if t.function == "floor":
-            continue
-        key = (t.release, t.linker, t.shape, t.dtype, t.function)
-        if key not in best or t.seconds < best[key].seconds:
-            best[key] = t
-    return best
 
 
 def fastest_changes(timings):

@@ -1,29 +1,28 @@
-#!/usr/bin/env python3
 """Does asv time what a user's loop times? asv's figures against a standalone steady-state loop.
 
-    python3 tools/fidelity.py [--release NAME]... [--commit REV] [--machine NAME]
+    relu-bench fidelity [--release NAME]... [--commit REV] [--machine NAME]
 
 For the copy floor and four variants, forward and gradient, at 1000x1000 float64
 (random signs, C linker), in each release's asv environment: the figure asv
-stored for the commit (`python3 tools/bench.py` first) and a plain `timeit`
+stored for the commit (`relu-bench bench` first) and a plain `timeit`
 loop in the same environment, written without the suite (relu_impls and numpy
 only, glibc's default malloc): one compiled function called on one array, as a
 training loop calls it. Prints asv ÷ standalone; exit 1 when any is above
 LIMIT, 2 when a figure is missing.
 """
 
-import argparse
 import json
 import os
 import statistics
 import subprocess
-import sys
 from itertools import product
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import RESULTS, asv_environ, chosen_releases, default_releases, environments, run_in_tools_venv  # noqa: E402
-from envs import ROOT, releases  # noqa: E402
+from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
+from tools.config import ROOT, asv_path
+from tools.matrix import profile_releases, releases
+from tools.plumbing import environments
+from tools.pythons import asv_environ, link_pythons
 
 LIMIT = 1.2
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
@@ -70,20 +69,20 @@ def asv_figures(result_file):
     return figures
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--release", action="append", metavar="NAME", help="default: tools/bench.py's")
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "fidelity", __doc__, run)
+    add_releases(parser, "--release", "relu-bench bench's")
     parser.add_argument("--commit", default="HEAD", help="whose asv results to read (HEAD)")
-    parser.add_argument("--machine", help="asv machine name (default: this host's)")
-    args = parser.parse_args(argv)
-    run_in_tools_venv(__file__, argv)
+    add_machine(parser)
 
+
+def run(args):
     from asv.machine import Machine
 
     table = releases()
-    wanted = chosen_releases(parser, args.release, table, default_releases(table))
-    _, env = asv_environ(wanted, table)
-    envs = environments(wanted, env)
+    wanted = chosen_releases(args.parser, args.release, table, profile_releases("default", table))
+    link_pythons(table[name]["python"] for name in wanted)
+    envs = environments(wanted, asv_environ())
     commit = subprocess.run(["git", "rev-parse", args.commit], cwd=ROOT, capture_output=True, text=True, check=True)
     commit = commit.stdout.strip()
     machine = args.machine or Machine.get_unique_machine_name()
@@ -95,15 +94,17 @@ def main(argv=None):
     print("\n| release | point | asv | standalone loop | asv ÷ loop |\n|---|---|---|---|---|")
     worst, missing = 0.0, 0
     for release in wanted:
-        result_file = RESULTS / machine / f"{commit[:8]}-{envs[release].name if release in envs else ''}.json"
+        result_file = (
+            asv_path("results_dir") / machine / f"{commit[:8]}-{envs[release].name if release in envs else ''}.json"
+        )
         if release not in envs or not result_file.exists():
-            print(f"| {release} | (no asv results of {commit[:8]}: run `python3 tools/bench.py` first) | | | |")
+            print(f"| {release} | (no asv results of {commit[:8]}: run `relu-bench bench` first) | | | |")
             missing += 1
             continue
         python = Path(envs[release]._path, "bin", "python")
         proc = subprocess.run([str(python), "-c", LOOP, points], capture_output=True, text=True, cwd="/", env=loop_env)
         if proc.returncode:
-            raise SystemExit(f"fidelity.py: the standalone loop failed in {release}:\n{proc.stderr[-2000:]}")
+            raise SystemExit(f"relu-bench fidelity: the standalone loop failed in {release}:\n{proc.stderr[-2000:]}")
         loop = json.loads(proc.stdout.strip().splitlines()[-1])
         figures = asv_figures(result_file)
         ratios = []
@@ -124,7 +125,3 @@ def main(argv=None):
             print(f"| {release} | median | | | {statistics.median(ratios):.2f} |")
     print(f"\nworst asv ÷ loop: {worst:.2f} (goal ≤ {LIMIT})")
     return 2 if missing else 1 if worst > LIMIT else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,11 +7,9 @@ that differs from what relu_impls.semantics expects of its linker.
 from dataclasses import dataclass, field
 from typing import List, Tuple
 
-from report_changes import fastest, fmt_time
-from report_results import FLOOR, lineage
-
 from relu_impls.semantics import EXPECTED, expected
 from relu_impls.variants import VARIANTS
+from tools.report.series import FLOOR, fastest, fmt_time, lineage, linkers_of, points_of, shape_key
 
 Cell = Tuple[str, bool]
 SHORT = {"forward": "fwd", "gradient": "grad"}
@@ -23,23 +21,6 @@ class Table:
     anchor: str
     headers: List[str]
     rows: List[List[Cell]] = field(default_factory=list)
-
-
-def shape_key(shape):
-    rows, cols = (int(n) for n in shape.split("x"))
-    return rows * cols
-
-
-def points_of(timings, linker):
-    """(shape, dtype) pairs measured with `linker`, small to large."""
-    found = {(t.shape, t.dtype) for t in timings if t.linker == linker and t.function != "floor"}
-    return sorted(found, key=lambda p: (shape_key(p[0]), p[1]))
-
-
-def linkers_of(timings):
-    order = ["c", "numba", "jax", "jax-gpu"]
-    found = {t.linker for t in timings if t.function != "floor"}
-    return sorted(found, key=lambda n: (order.index(n) if n in order else len(order), n))
 
 
 class Floors:

@@ -1,14 +1,11 @@
 """Plots: releases in lineage order on x, one line per variant, time as a ratio to the copy floor (log y)."""
 
-import matplotlib
+# Figure without pyplot: no GUI backend to choose, no global figure registry to close.
+from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter
 
-matplotlib.use("Agg")  # files only; no display in CI
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FormatStrFormatter  # noqa: E402
-from report_results import lineage  # noqa: E402
-from report_tables import linkers_of, points_of  # noqa: E402
-
-from relu_impls.variants import VARIANTS  # noqa: E402
+from relu_impls.variants import VARIANTS
+from tools.report.series import lineage, linkers_of, points_of
 
 
 def plot_all(timings, floors, out_dir):
@@ -20,7 +17,8 @@ def plot_all(timings, floors, out_dir):
     for linker in linkers_of(timings):
         for shape, dtype in points_of(timings, linker):
             title = f"{linker} linker, {shape} {dtype}"
-            fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+            fig = Figure(figsize=(12, 4.5))
+            axes = fig.subplots(1, 2, sharey=True)
             drawn = False
             for ax, function in zip(axes, ("forward", "gradient")):
                 for variant in VARIANTS:
@@ -48,5 +46,4 @@ def plot_all(timings, floors, out_dir):
                 name = f"{linker}-{shape}-{dtype}.png"
                 fig.savefig(out_dir / name, dpi=80, bbox_inches="tight")
                 written.append((title, name))
-            plt.close(fig)
     return written

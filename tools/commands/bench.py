@@ -1,0 +1,118 @@
+"""Run the asv suite on the current commit and publish the HTML report: `relu-bench bench`.
+
+Default (profile "default" in tools/profiles.json): the PR set plus the input-data and floor benchmarks
+(1000x1000 float64 column only), on Theano's and PyTensor's newest releases in asv.conf.json (the
+README gives its measured time). `--full`: every benchmark on every release (an hour or more).
+The HTML goes to .asv/html; view it with `.venvs/tools/bin/asv preview` (serves http://127.0.0.1:8080);
+it links the "Which ReLU?" report of the commit (`relu-bench report`), built into .asv/html/report.
+
+asv builds the project from the commit (HEAD), not from uncommitted changes;
+the benchmarks themselves come from the working tree (asv_bench/benchmarks).
+Releases whose Python is missing are skipped and named. Exit status: 0 when
+every selected benchmark gave a number or an explicit skip, 1 when any failed
+(the others still ran, and were published), 2 when nothing could run.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
+from tools.config import ROOT, asv_path, profiles
+from tools.matrix import profile_releases, releases
+from tools.plumbing import asv, environments, selected, tally
+from tools.pythons import asv_environ, link_pythons
+from tools.report import build
+from tools.report.link import link_index
+from tools.report.semantics import asv_environments, collect
+
+
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "bench", __doc__, run)
+    names = [name for name in profiles() if name != "newest"]
+    parser.add_argument("--profile", choices=names, default="default", help="run profile (tools/profiles.json)")
+    parser.add_argument("--full", action="store_const", dest="profile", const="full", help="--profile full")
+    parser.add_argument("--pr", action="store_const", dest="profile", const="pr", help="--profile pr: the PR set")
+    parser.add_argument("--bench", action="append", metavar="REGEX", help="only these benchmarks (asv's --bench)")
+    add_releases(parser, "--release", "the profile's")
+    add_machine(parser)
+
+
+def publish_report(machine, commit, env_names):
+    """The "Which ReLU?" report (tools/report) of this commit, in asv's HTML and linked from its index.
+
+    First the semantics of the environments just run (stored beside their results, so
+    publish.yml's shards carry them too). After `asv publish`, which deletes its HTML
+    directory. Returns the number of failures.
+    """
+    print("\nreport: semantics of each environment run, then the report", flush=True)
+    results, html = asv_path("results_dir"), asv_path("html_dir")
+    envs = [e for e in asv_environments(asv_path("env_dir")) if e[0] in env_names]
+    failures = collect(results / machine, envs)
+    try:
+        out_dir, changes = build(results, html / "report", machine, commit)
+    except SystemExit as exc:  # the report's own message, e.g. no result files of this commit
+        print(f"report not built: {exc}")
+        return failures + 1
+    link_index(html, out_dir)
+    print(f"report: {out_dir / 'index.html'} ({len(changes)} changes between releases), linked from asv's index")
+    return failures
+
+
+def run(args):
+    table = releases()
+    wanted = chosen_releases(args.parser, args.release, table, profile_releases(args.profile, table))
+    regexes = args.bench or profiles()[args.profile]["bench"]
+    found = link_pythons(table[name]["python"] for name in wanted)
+    env = asv_environ()
+    names = {release: e.name for release, e in environments(wanted, env).items()}
+    for release in wanted:
+        if release not in names:
+            python = table[release]["python"]
+            why = "not found (install it with pyenv)" if not found.get(python) else "rejected by asv"
+            print(f"skipping {release}: Python {python} {why}")
+    runnable = [r for r in wanted if r in names]
+    if not runnable:
+        print("nothing to run")
+        return 2
+
+    dirty = subprocess.run(["git", "status", "--porcelain", "relu_impls"], cwd=ROOT, capture_output=True, text=True)
+    if dirty.stdout.strip():
+        print("note: relu_impls has uncommitted changes; asv benchmarks the committed version (HEAD)")
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    commit = commit.stdout.strip()
+
+    asv("machine", "--yes", *(["--machine", args.machine] if args.machine else []), env=env, quiet=True)
+    cmd = ["run", "HEAD^!", "--show-stderr", *(["--machine", args.machine] if args.machine else [])]
+    for release in runnable:
+        cmd += ["-E", names[release]]
+    for regex in regexes:
+        cmd += ["--bench", regex]
+    # asv run exits 2 when any benchmark raised; the result files tell which, below.
+    code = asv(*cmd, env=env, check=False)
+
+    from asv.machine import Machine
+
+    machine = args.machine or Machine.get_unique_machine_name()
+    benchmarks = selected(regexes)
+    failures = 0
+    print("\nsummary (selected benchmark × parameter points):")
+    for release in runnable:
+        result = asv_path("results_dir") / machine / f"{commit[:8]}-{names[release]}.json"
+        if not result.exists():
+            print(f"  {release}: NO RESULTS (environment failed to build or import? see the log above)")
+            failures += 1
+            continue
+        numbers, skipped, failed = tally(result, benchmarks)
+        failures += len(failed)
+        line = f"  {release}: {numbers} measured, {skipped} skipped (reasons above), {len(failed)} failed"
+        print(line + (f": {', '.join(failed[:12])}{' ...' if len(failed) > 12 else ''}" if failed else ""))
+    if code not in (0, 2):
+        print(f"asv run exited {code}")
+        failures += 1
+
+    asv("publish", env=env)
+    failures += publish_report(machine, commit, {names[r] for r in runnable})
+    asv_bin = Path(sys.executable).parent / "asv"
+    print(f"\nHTML report: {asv_path('html_dir')}; view it with: {asv_bin} preview")
+    return 1 if failures else 0

@@ -1,0 +1,137 @@
+"""Did a change make a benchmark slower? Benchmark BASE and HEAD together, compare, render Markdown.
+
+    relu-bench compare BASE HEAD [--bench REGEX]... [--env RELEASE]... [--table FILE]
+
+The suite that judges is BASE's (asv_bench/benchmarks at BASE): a pull request
+can neither edit nor drop the benchmarks that judge it. In each environment:
+- time_ benchmarks are timed paired (tools/paired.py): one process imports
+  BASE's and HEAD's relu_impls and times each benchmark in blocks of calls, the
+  two taking turns. asv's rounds are processes minutes apart, and on a shared
+  machine one process's speed differs from the next one's by up to 20 %;
+  block by block, within one process, BASE and HEAD see the same machine.
+- every other benchmark (graph counts, instructions, page faults, peak memory)
+  runs in one `asv run` of both commits; its result files are read directly
+  (asv's `continuous` shows no comparison once a benchmark fails): every
+  comparison that exists is shown, and every failure is named.
+
+The rule (tools/rule.py, which spells it out; defaults in its RULE): a timing is
+SLOWER when its paired ratio is beyond --threshold and significant (signed-rank
+test, Holm-corrected at family-wise --alpha); a track_ figure is WORSE when it
+grew (instructions and page faults: beyond a tolerance).
+
+Exit status (the most severe applies):
+  0  nothing slower
+  1  a slowdown beyond the threshold (or a worse track_ figure)
+  2  a benchmark failed or vanished in HEAD (failed, newly skipped, or no result),
+     or the check could not run
+
+Environments: release names from asv.conf.json (e.g. theano-1.0.5) or asv
+environment names; default: the newest Theano and PyTensor (profile "pr" in
+tools/profiles.json); --full-matrix: every release. Benchmarks default to the
+profile's. Everything lands in --output (default .asv/pr-check): asv.conf.json
+used, results/ (asv result files), paired.json (the paired timings), table.md,
+comparison.json.
+"""
+
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from tools.commands.common_args import add_bench, add_command, add_env_dir
+from tools.config import ROOT, load_asv_conf, profiles
+from tools.matrix import profile_releases, releases
+from tools.paired import PLAN
+from tools.plumbing import environments
+from tools.pr_table import order, render
+from tools.prcheck import compare, rev_parse, run_asv, run_paired, scratch_conf
+from tools.pythons import asv_environ, link_pythons
+from tools.rule import RULE, exit_code
+
+OUTPUT = ROOT / ".asv" / "pr-check"
+
+
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "compare", __doc__, run)
+    parser.add_argument("base", help="the commit compared against (e.g. the PR's base)")
+    parser.add_argument("head", help="the commit tested (e.g. the PR's merge commit, HEAD)")
+    add_bench(parser, 'default: profile "pr" (tools/profiles.json)')
+    parser.add_argument(
+        "--env",
+        action="append",
+        metavar="NAME",
+        help="release from asv.conf.json (e.g. "
+        "pytensor-3.0.7) or asv environment name (repeatable); default: newest Theano and PyTensor",
+    )
+    parser.add_argument("--full-matrix", action="store_true", help="every release in asv.conf.json")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=RULE.threshold,
+        help=f"head/base ratio beyond which a significant difference is a slowdown ({RULE.threshold})",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=RULE.alpha, help=f"family-wise significance level, Holm-corrected ({RULE.alpha})"
+    )
+    parser.add_argument(
+        "--blocks", type=int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
+    )
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"results, table.md, comparison.json ({OUTPUT})")
+    add_env_dir(parser)
+    parser.add_argument(
+        "--table", type=Path, metavar="FILE", help="also append the Markdown table to FILE (e.g. $GITHUB_STEP_SUMMARY)"
+    )
+    parser.add_argument("--no-run", action="store_true", help="compare the results already in --output")
+
+
+def run(args):
+    rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
+    plan = replace(PLAN, blocks=args.blocks)
+    base, head = rev_parse(args.base), rev_parse(args.head)
+    bench = args.bench or profiles()["pr"]["bench"]
+    output = args.output.resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
+    conf_path = scratch_conf(output, env_dir, base)
+
+    table = releases()
+    wanted = args.env or profile_releases("full" if args.full_matrix else "pr", table)
+    link_pythons(table[name]["python"] for name in wanted if name in table)
+    envs = environments(wanted, asv_environ(), conf_path)
+    missing = [name for name in wanted if name not in envs]
+    if missing:
+        print(
+            f"relu-bench compare: no asv environment for {missing} (unknown name, or its Python is missing: "
+            f"`relu-bench envs list`); known releases: {', '.join(table)}",
+            file=sys.stderr,
+        )
+        return 2
+    env_names = [envs[name].name for name in wanted]
+
+    saved = output / "paired.json"
+    if args.no_run:
+        if not saved.exists():
+            raise SystemExit(f"relu-bench compare: no paired timings in {output} (run it without --no-run first)")
+        paired_results = json.loads(saved.read_text())
+    else:
+        code = run_asv(conf_path, output, [base, head], env_names, bench)
+        print(f"asv run exited {code}", flush=True)
+        paired_results = run_paired(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
+        saved.write_text(json.dumps(paired_results, indent=1))
+    comparisons = compare(conf_path, output, base, head, env_names, bench, paired_results, rule)
+    markdown = render(comparisons, base, head, rule)
+    print(markdown)
+    (output / "table.md").write_text(markdown)
+    report = {
+        "base": base,
+        "head": head,
+        "rule": asdict(rule),
+        "plan": asdict(plan),
+        "exit": exit_code(comparisons),
+        "comparisons": [asdict(c) for c in sorted(comparisons, key=order)],
+    }
+    (output / "comparison.json").write_text(json.dumps(report, indent=1, default=str))
+    if args.table:
+        with open(args.table, "a") as f:
+            f.write(markdown)
+    return exit_code(comparisons)

@@ -1,0 +1,86 @@
+"""asv plumbing the subcommands share: asv's environments for releases, running asv, and what asv stored,
+read through asv's own modules (its benchmark selection, its result files)."""
+
+import math
+import os
+import subprocess
+import sys
+from itertools import product
+
+from tools.config import ASV_CONF, ROOT
+from tools.matrix import releases
+
+
+def asv_config(conf_path=ASV_CONF):
+    """asv's Config, its directories absolute (asv takes them relative to the current directory)."""
+    from asv.config import Config
+
+    conf = Config.load(str(conf_path))
+    for key in ("env_dir", "results_dir", "html_dir"):
+        setattr(conf, key, str(ROOT / getattr(conf, key)))
+    return conf
+
+
+def environments(wanted, env, conf_path=ASV_CONF):
+    """{release or asv environment name: asv Environment} for those of `wanted` that asv can make with the
+    Pythons on env's PATH; unknown names and missing Pythons are absent."""
+    from asv import environment
+
+    table = releases()
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = env["PATH"]  # asv looks for pythonX.Y on PATH
+    try:
+        envs = list(environment.get_environments(asv_config(conf_path), None, verbose=False))
+    finally:
+        os.environ["PATH"] = old_path
+    found = {}
+    for name in wanted:
+        entry = table.get(name, {})
+        for e in envs:
+            if e.name == name or (e.python == entry.get("python") and dict(e.requirements) == dict(entry["req"])):
+                found[name] = e
+    return found
+
+
+def asv(*args, env, check=True, quiet=False):
+    """Run `asv ARGS` (this Python's asv) in the repository; its exit status."""
+    print("$ asv " + " ".join(args), flush=True)
+    out = subprocess.DEVNULL if quiet else None
+    cmd = [sys.executable, "-m", "asv", *args]
+    return subprocess.run(cmd, cwd=ROOT, env=env, check=check, stdout=out).returncode
+
+
+def selected(regexes, conf_path=ASV_CONF):
+    """asv's Benchmarks (from results_dir/benchmarks.json) as `asv run --bench REGEX...` selects them."""
+    from asv.benchmarks import Benchmarks
+
+    return Benchmarks.load(asv_config(conf_path), regex=regexes)
+
+
+def tally(result_file, benchmarks):
+    """(numbers, skipped, failed names) of the selected benchmarks in one asv result file.
+
+    asv stores a number, NaN for a skip (NotImplementedError in setup; also for
+    parameters not selected), and None for a failure (exception, timeout).
+    """
+    from asv.results import Results
+
+    results = Results.load(str(result_file))
+    stored = set(results.get_all_result_keys())
+    numbers = skipped = 0
+    failed = []
+    for name, bench in benchmarks.items():
+        if name not in stored:
+            failed.append(f"{name} (no result)")
+            continue
+        values = results.get_result_value(name, bench["params"])
+        points = list(product(*bench["params"]))
+        for i in benchmarks.benchmark_selection[name] or [0]:
+            value = values[i]
+            if value is None:
+                failed.append(f"{name}({', '.join(points[i])})")
+            elif isinstance(value, float) and math.isnan(value):
+                skipped += 1
+            else:
+                numbers += 1
+    return numbers, skipped, failed

@@ -1,0 +1,69 @@
+"""The pull-request check's verdict as Markdown: one table row per comparison, worst first, and the rule."""
+
+import math
+
+from tools.rule import BETTER, FAILED, FASTER, FIXED, NEW, RULE, SKIPPED, SLOWER, VANISHED, WORSE, exit_code
+
+MARK = {
+    FAILED: "❌",
+    VANISHED: "❌",
+    SKIPPED: "⏭️",
+    SLOWER: "🔴",
+    WORSE: "🔴",
+    FASTER: "🟢",
+    BETTER: "🟢",
+    FIXED: "🟢",
+    NEW: "🆕",
+}
+SEVERITY = {FAILED: 0, VANISHED: 0, SLOWER: 1, WORSE: 1}
+
+
+def _fmt(value, unit):
+    from asv.util import human_value
+
+    if value is None:
+        return "failed"
+    if isinstance(value, float) and math.isnan(value):
+        return "skipped"
+    return human_value(value, unit)
+
+
+def order(c):
+    return (SEVERITY.get(c.status, 2), -(c.ratio if c.ratio is not None and math.isfinite(c.ratio) else 0))
+
+
+def render(comparisons, base, head, rule=RULE):
+    rows = sorted(comparisons, key=order)
+    code = exit_code(comparisons)
+    verdict = {0: "nothing slower", 1: "SLOWER", 2: "a benchmark FAILED or VANISHED"}[code]
+    lines = [
+        f"### Benchmarks: {verdict} (`{base[:10]}` → `{head[:10]}`)",
+        "",
+        "| | benchmark | parameters | environment | base | head | ratio | significant? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in rows:
+        ratio = f"{c.ratio:.3f}" if c.ratio is not None and math.isfinite(c.ratio) else "—"
+        status = f"{MARK.get(c.status, '')} {c.status}".strip()
+        why = [f"p={c.p:.2g}"] if c.p is not None else []
+        if c.status in (FAILED, VANISHED, FIXED, SKIPPED):
+            status += f": {c.note}"
+        elif c.note:
+            why.append(c.note)
+        sig = "—" if c.significant is None else "yes" if c.significant else "no"
+        sig += f" ({'; '.join(why)})" if why else ""
+        cells = [status, f"`{c.benchmark}`", c.params or "—", c.env, _fmt(c.base, c.unit), _fmt(c.head, c.unit)]
+        lines.append("| " + " | ".join(cells + [ratio, sig]) + " |")
+    if not rows:
+        lines.append("| | (no comparisons) | | | | | | |")
+    counts = {s: sum(c.status == s for c in comparisons) for s in (FAILED, VANISHED, SLOWER, WORSE, FASTER)}
+    lines += [
+        "",
+        f"{len(comparisons)} comparisons; "
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + (";" if any(counts.values()) else "")
+        + f" rule: time slower when the paired head/base > {rule.threshold} and the signed-rank test is "
+        f"significant at family-wise α={rule.alpha} (Holm); track_ figures fail on any increase (instructions: "
+        f"beyond {rule.instructions}; page faults: by more than {rule.faults}). Exit status {code}.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,132 @@
+"""Running the pull-request check: BASE's suite, one asv run of both commits for every benchmark but the
+time_ ones, paired timings of the time_ ones, then the rule (tools/rule.py) over both."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.config import ROOT, load_asv_conf
+from tools.paired import PLAN, extract, paired
+from tools.pythons import asv_environ
+from tools.rule import FAILED, RULE, VANISHED, Comparison, collect, judge, load_results, release_label, timings
+
+MACHINE = "pr-check"  # asv machine name under which the check stores its results
+# Every benchmark but the time_ ones, which paired timing measures instead.
+NOT_TIMED = r"^(?!.*\.time_)"
+
+
+def judging_suite(output, commit):
+    """OUTPUT/suite/benchmarks: the asv suite as of `commit`."""
+    suite = output / "suite"
+    if suite.exists():
+        shutil.rmtree(suite)
+    conf = load_asv_conf()
+    try:
+        extract(commit, conf["benchmark_dir"], ROOT, suite)
+    except RuntimeError as exc:
+        raise SystemExit(f"relu-bench compare: nothing to judge with: {exc}") from None
+    return suite / conf["benchmark_dir"]
+
+
+def scratch_conf(output, env_dir, suite_commit):
+    """asv.conf.json with absolute paths, the judging suite of `suite_commit`, and results under OUTPUT/results
+    (the project's history stays clean)."""
+    conf = load_asv_conf()
+    conf.update(
+        repo=str(ROOT),
+        benchmark_dir=str(judging_suite(output, suite_commit)),
+        env_dir=str(env_dir),
+        results_dir=str(output / "results"),
+        html_dir=str(output / "html"),
+    )
+    path = output / "asv.conf.json"
+    path.write_text(json.dumps(conf, indent=1))
+    return path
+
+
+def env_label(e):
+    """An asv Environment's release name, as the result rows show it."""
+    return release_label(dict(e.requirements), e.name)
+
+
+def rev_parse(ref):
+    out = subprocess.run(
+        ["git", "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise SystemExit(f"relu-bench compare: not a commit: {ref!r} ({out.stderr.strip()})")
+    return out.stdout.strip()
+
+
+def run_asv(conf_path, output, commits, env_names, bench, machine=MACHINE):
+    """Benchmark `commits` in one asv run (every selected benchmark but the time_ ones); asv's exit status."""
+    env = asv_environ()
+    asv = [sys.executable, "-m", "asv"]
+    subprocess.run(
+        [*asv, "machine", "--yes", "--machine", machine, "--config", str(conf_path)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    machine_dir = output / "results" / machine
+    for commit in commits:  # stale results of an earlier run would be compared otherwise
+        for old in machine_dir.glob(f"{commit[:8]}-*.json"):
+            old.unlink()
+    hashes = output / "commits.txt"
+    hashes.write_text("".join(f"{commit}\n" for commit in commits))
+    cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", machine]
+    cmd += ["--show-stderr", "--no-pull"]
+    for name in env_names:
+        cmd += ["-E", name]
+    for regex in bench:
+        cmd += ["--bench", NOT_TIMED + f"(?:{regex})"]
+    print("$ " + " ".join(cmd), flush=True)
+    # asv exits 2 when a benchmark raised, 1 when an environment failed: the result files say which, below.
+    return subprocess.run(cmd, env=env, cwd=ROOT).returncode
+
+
+def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
+    """{environment label: tools/paired.py outcome, or {"error": why}} of BASE and HEAD's time_ benchmarks."""
+    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
+    found = {}
+    for e in envs:
+        python = Path(e._path, "bin", "python")
+        print(f"paired timing in {e.name}", flush=True)
+        try:
+            found[env_label(e)] = paired(python, suite, ROOT, base, head, bench, plan)
+        except (RuntimeError, OSError) as exc:
+            found[env_label(e)] = {"error": str(exc)}
+    return found
+
+
+def compare(conf_path, output, base, head, env_names, bench, paired_results, rule=RULE, machine=MACHINE):
+    """The judged comparisons: the paired timings, and the other benchmarks' result files under OUTPUT/results."""
+    from asv.benchmarks import Benchmarks
+    from asv.config import Config
+    from asv.util import UserError
+
+    comparisons = timings(paired_results)
+    try:
+        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[NOT_TIMED + f"(?:{r})" for r in bench])
+    except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
+        print(f"relu-bench compare: {exc}", file=sys.stderr)
+        broken = Comparison("(asv run)", "", ", ".join(env_names), "", "", None, None, status=FAILED)
+        broken.note = "asv discovered no benchmarks (see asv's log)"
+        comparisons.append(broken)
+        benchmarks = {}
+    if benchmarks:
+        results_dir = output / "results"
+        base_results = load_results(results_dir, machine, base, env_names)
+        head_results = load_results(results_dir, machine, head, env_names)
+        comparisons += collect(benchmarks, base_results, head_results, env_names)
+    if not comparisons:
+        nothing = Comparison("(any benchmark)", "", ", ".join(env_names), "", "", None, None, status=VANISHED)
+        nothing.note = "nothing selected or discovered (see asv's log)"
+        comparisons = [nothing]
+    return judge(comparisons, rule)

@@ -1,0 +1,72 @@
+"""Python interpreters for the release matrix, and the one folder of links to them that asv finds on PATH.
+
+A `pythonX.Y` on PATH is used when it runs (pyenv's shims run only for versions
+`pyenv global`/PYENV_VERSION lists); otherwise the newest
+`$(pyenv root)/versions/X.Y.*/bin/pythonX.Y`. asv looks for `pythonX.Y` on PATH
+only, and its virtualenvs symlink their python to the path asv found it at: a
+link to a shim would make an environment's python start outside its venv
+(imports and pip see the base installation). So each link in PYTHONS_BIN points
+at the interpreter itself, as it reports its own sys.executable.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.config import ROOT
+
+PYTHONS_BIN = ROOT / ".pythons" / "bin"
+
+
+def _runs(executable):
+    try:
+        return subprocess.run([executable, "-c", "pass"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def find_python(version):
+    """Path of a working pythonX.Y, or None."""
+    name = f"python{version}"
+    on_path = shutil.which(name)
+    if on_path and _runs(on_path):
+        return on_path
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    candidates = sorted(
+        Path(root, "versions").glob(f"{version}.*/bin/{name}"),
+        key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)],
+    )
+    for candidate in reversed(candidates):
+        if _runs(str(candidate)):
+            return str(candidate)
+    return None
+
+
+def link_pythons(versions):
+    """Link each found pythonX.Y's own executable into PYTHONS_BIN; return {version: path found, or None}."""
+    PYTHONS_BIN.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for version in sorted(set(versions)):
+        path = find_python(version)
+        found[version] = path
+        link = PYTHONS_BIN / f"python{version}"
+        real = path and subprocess.run(
+            [path, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+        )
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        if real and real.returncode == 0:
+            link.symlink_to(real.stdout.strip())
+    return found
+
+
+def asv_environ():
+    """os.environ with the linked Pythons, then this Python's own scripts (asv, virtualenv), first on PATH."""
+    path = [str(PYTHONS_BIN), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    return dict(os.environ, PATH=os.pathsep.join(path))

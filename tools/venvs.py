@@ -1,0 +1,63 @@
+"""Virtual environments outside asv: the tools environment (.venvs/tools: this project with its `tools` extra)
+and one test environment per release (.venvs/RELEASE: the release's pins, pytest and relu_impls)."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools.config import ROOT, TOOLS_VENV, VENVS
+from tools.matrix import requirements
+from tools.pythons import find_python
+
+TOOLS_PYTHON = "3.11"
+TEST_EXTRAS = ["pytest", "asv_runner==0.3.2"]
+
+
+def build_venv(dest, python_version, install_args, stamped=()):
+    """A virtualenv at `dest` with `pip install install_args` and relu_impls (editable).
+
+    Reused as long as the interpreter, the install arguments and the contents of
+    the `stamped` files (what the arguments read) are unchanged.
+    """
+    dest = Path(dest)
+    python = find_python(python_version)
+    if python is None:
+        raise SystemExit(f"{dest.name}: Python {python_version} not found (on PATH or under `pyenv root`)")
+    files = [Path(path).read_text() for path in stamped]
+    stamp = hashlib.sha256(json.dumps([python, install_args, files]).encode()).hexdigest()
+    marker = dest / ".relu-bench-stamp"
+    if marker.exists() and marker.read_text() == stamp:
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    subprocess.run([python, "-m", "venv", str(dest)], check=True)
+    pip = [str(dest / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run(pip + list(install_args), check=True)
+    subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
+    marker.write_text(stamp)
+    return dest
+
+
+def make_venv(name, entry, extras=TEST_EXTRAS):
+    """.venvs/NAME for one release of asv.conf.json, with `extras` (pytest) beside it."""
+    return build_venv(VENVS / name, entry["python"], requirements(entry) + list(extras))
+
+
+def tools_venv():
+    """.venvs/tools: pip's `-e .[tools]` (the pins are pyproject.toml's `tools` extra)."""
+    return build_venv(TOOLS_VENV, TOOLS_PYTHON, ["-e", f"{ROOT}[tools]"], stamped=[ROOT / "pyproject.toml"])
+
+
+def in_tools_venv():
+    return Path(sys.prefix).resolve() == TOOLS_VENV.resolve()
+
+
+def reexec_in_tools_venv(argv):
+    """Run `python -m tools ARGV` with the tools environment's Python (built on first use), unless this is it."""
+    if not in_tools_venv():
+        python = tools_venv() / "bin" / "python"
+        os.execv(str(python), [str(python), "-m", "tools", *argv])
