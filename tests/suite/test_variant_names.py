@@ -7,7 +7,7 @@ from benchmarks.common import VARIANT_NAMES
 from conftest import ROOT
 
 from relu_impls import VARIANTS
-from relu_impls.semantics import EXPECTED
+from relu_impls.semantics import BY_LINKER, EXPECTED
 
 README = (ROOT / "README.md").read_text()
 
@@ -20,9 +20,18 @@ def test_the_semantics_table_has_a_row_per_variant():
     assert list(EXPECTED) == VARIANT_NAMES
 
 
-def test_the_readme_semantics_table_lists_every_variant():
-    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| [^|]+ \|$", README, re.M)
-    assert rows == VARIANT_NAMES
+def semantics_tables():
+    """{header's first cell: [variant of each row]} of the README's semantics tables."""
+    tables = {}
+    for header, body in re.findall(r"^\| (variant[^|]*) \| value at [^\n]+\n\|[-|]+\|\n((?:\|.*\n)+)", README, re.M):
+        tables[header] = re.findall(r"^\| `(\w+)` \|", body, re.M)
+    return tables
+
+
+def test_the_readme_semantics_tables_list_every_variant_and_every_linker_row():
+    tables = semantics_tables()
+    assert tables.pop("variant") == VARIANT_NAMES
+    assert tables == {f"variant ({linker} linker)": list(rows) for linker, rows in BY_LINKER.items()}
 
 
 def test_the_readme_timing_tables_name_known_variants_and_one_has_them_all():

@@ -99,31 +99,63 @@ def test_only_the_full_matrix_label_restarts_the_pr_check():
     assert job["if"] == "github.event.action != 'labeled' || github.event.label.name == 'full-matrix'"
 
 
-def test_the_pr_check_compares_against_what_the_merge_commit_merges_into(tmp_path):
-    """The shell of the compare step, run on a merge commit whose base branch moved after the PR was opened."""
-    compare_step = next(s for s in steps(load("pr-check.yml")) if "relu-bench compare" in s.get("run", ""))
+def test_the_pr_check_is_judged_by_the_base_commits_tools_against_what_the_merge_commit_merges_into(tmp_path):
+    """The judge and compare steps' shell, run on a merge commit whose base branch moved after the PR was opened and
+    whose PR loosened the rule: `relu-bench` (a fake recording where it runs) must be the base's, run from its tree."""
+    judge, compare = (
+        next(s for s in steps(load("pr-check.yml")) if key in s.get("run", "")) for key in ("pip", "compare")
+    )
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@invalid"]
+    repo, fakes = tmp_path / "repo", tmp_path / "bin"
+    repo.mkdir(), fakes.mkdir()
 
     def sh(*args):
-        return subprocess.run(args, cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(args, cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+    def commit(message, rule=None):
+        if rule:
+            (repo / "rule.txt").write_text(rule)
+            sh("git", "add", "rule.txt")
+        sh(*git, "commit", "-q", "--allow-empty", "-m", message)
+        return sh("git", "rev-parse", "HEAD")
 
     sh("git", "init", "-q", "-b", "main")
-    sh(*git, "commit", "-q", "--allow-empty", "-m", "opened against this")
-    stale_base = sh("git", "rev-parse", "HEAD")
+    stale_base = commit("opened against this", rule="threshold 1.05")
     sh("git", "switch", "-q", "-c", "pr")
-    sh(*git, "commit", "-q", "--allow-empty", "-m", "the PR")
+    commit("the PR loosens its judge", rule="threshold 100")
     sh("git", "switch", "-q", "main")
-    sh(*git, "commit", "-q", "--allow-empty", "-m", "main moved on")
-    moved = sh("git", "rev-parse", "HEAD")
-    sh(*git, "merge", "-q", "--no-ff", "-m", "merge commit", "pr")  # what actions/checkout gives a PR
-    (tmp_path / "compare.py").write_text("import sys; print(sys.argv[1])")
-    script = compare_step["run"].replace("relu-bench compare", f"{sys.executable} compare.py")
+    moved = commit("main moved on")
+    sh(*git, "merge", "-q", "--no-ff", "-X", "theirs", "-m", "merge commit", "pr")  # what actions/checkout gives a PR
+    merge = sh("git", "rev-parse", "HEAD")
+    for name, line in {
+        "python3": 'echo "$*" > "$LOG.pip"',
+        "relu-bench": 'echo "$PWD $(cat rule.txt) $*" > "$LOG"',
+    }.items():
+        (fakes / name).write_text(f"#!/bin/sh\n{line}\n")
+        (fakes / name).chmod(0o755)
     for event, expected in (("pull_request", moved), ("workflow_dispatch", stale_base)):
+        temp, output, log = tmp_path / event, tmp_path / f"{event}.out", tmp_path / f"{event}.log"
+        temp.mkdir()
         env = {"EVENT": event, "BASE_INPUT": stale_base, "FULL_MATRIX": "false", "GITHUB_STEP_SUMMARY": "/dev/null"}
-        out = subprocess.run(
-            ["bash", "-c", script], cwd=tmp_path, env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True
-        )
-        assert out.stdout.strip() == expected, out.stderr
+        env |= {"RUNNER_TEMP": str(temp), "GITHUB_OUTPUT": str(output), "GITHUB_WORKSPACE": str(repo), "LOG": str(log)}
+        env["PATH"] = f"{fakes}:/usr/bin:/bin"
+        done = subprocess.run(["bash", "-c", judge["run"]], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / f"{event}.log.pip").read_text().split() == [
+            "-m",
+            "pip",
+            "install",
+            "-e",
+            f"{temp}/judge[tools]",
+        ]
+        outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+        assert outputs == {"base": expected, "head": merge}
+        env |= {"BASE": outputs["base"], "HEAD": outputs["head"]}
+        done = subprocess.run(["bash", "-c", compare["run"]], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        where, *rule, args = log.read_text().split(" ", 3)
+        assert where == f"{temp}/judge" and rule == ["threshold", "1.05"], log.read_text()
+        assert args.split()[:3] == ["compare", expected, merge] and f"--output {repo}/pr-check" in args
 
 
 def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
