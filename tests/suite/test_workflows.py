@@ -33,7 +33,7 @@ def test_the_four_workflows_exist():
 
 
 def test_zizmor_finds_nothing():
-    proc = subprocess.run([str(BIN / "zizmor"), "--offline", str(WORKFLOWS)], capture_output=True, text=True)
+    proc = subprocess.run([str(BIN / "zizmor"), "--offline", str(WORKFLOWS.parent)], capture_output=True, text=True)
     assert proc.returncode == 0 and "No findings" in proc.stdout, proc.stdout + proc.stderr
 
 
@@ -42,6 +42,28 @@ def test_github_schema_accepts(path):
     cmd = [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dependabot_keeps_the_pinned_actions_current():
+    config = WORKFLOWS.parent / "dependabot.yml"
+    cmd = [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(config)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ecosystems = {u["package-ecosystem"] for u in yaml.safe_load(config.read_text())["updates"]}
+    assert {"github-actions", "pip"} <= ecosystems
+
+
+def test_docs_only_changes_skip_the_pr_check_not_the_tests():
+    assert "**.md" in load("pr-check.yml")["on"]["pull_request"]["paths-ignore"]
+    assert load("tests.yml")["on"]["pull_request"] is None  # the tests read the README's tables
+
+
+def test_a_slowdown_that_reaches_main_is_reported():
+    job = load("publish.yml")["jobs"]["slowdowns"]
+    assert job["if"] == "github.event_name == 'push'"
+    run = next(s["run"] for s in job["steps"] if "relu-bench compare" in s.get("run", ""))
+    assert '"$(git rev-parse HEAD^1)" HEAD' in run and "$GITHUB_STEP_SUMMARY" in run
+    assert "slowdowns" not in str(load("publish.yml")["jobs"]["store"]["needs"])  # a slowdown does not stop publishing
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
