@@ -21,9 +21,17 @@ from tools.config import ROOT
 PYTHONS_BIN = ROOT / ".pythons" / "bin"
 
 
+def _environ_without_links():
+    """os.environ less PYTHONS_BIN on PATH (the tools environment puts it there): a link must not be found, by us
+    or by a pyenv shim we run, and linked to itself."""
+    dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and Path(d).resolve() != PYTHONS_BIN.resolve()]
+    return dict(os.environ, PATH=os.pathsep.join(dirs))
+
+
 def _runs(executable):
     try:
-        return subprocess.run([executable, "-c", "pass"], capture_output=True, timeout=60).returncode == 0
+        done = subprocess.run([executable, "-c", "pass"], capture_output=True, timeout=60, env=_environ_without_links())
+        return done.returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -31,7 +39,7 @@ def _runs(executable):
 def find_python(version):
     """Path of a working pythonX.Y, or None."""
     name = f"python{version}"
-    on_path = shutil.which(name)
+    on_path = shutil.which(name, path=_environ_without_links()["PATH"])
     if on_path and _runs(on_path):
         return on_path
     try:
@@ -57,12 +65,18 @@ def link_pythons(versions):
         found[version] = path
         link = PYTHONS_BIN / f"python{version}"
         real = path and subprocess.run(
-            [path, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+            [path, "-c", "import sys; print(sys.executable)"],
+            capture_output=True,
+            text=True,
+            env=_environ_without_links(),
         )
-        if link.is_symlink() or link.exists():
+        if real and real.returncode == 0:  # replaced atomically: another run may be using the link
+            fresh = link.with_name(f".{link.name}.{os.getpid()}")
+            fresh.unlink(missing_ok=True)
+            fresh.symlink_to(real.stdout.strip())
+            os.replace(fresh, link)
+        elif link.is_symlink() or link.exists():
             link.unlink()
-        if real and real.returncode == 0:
-            link.symlink_to(real.stdout.strip())
     return found
 
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from tools.config import ROOT, TOOLS_VENV, VENVS
-from tools.matrix import requirements
-from tools.pythons import find_python
+from tools.matrix import releases, requirements
+from tools.pythons import PYTHONS_BIN, find_python, link_pythons
 
 TOOLS_PYTHON = "3.11"
 TEST_EXTRAS = ["pytest", "asv_runner==0.3.2"]
@@ -48,8 +48,18 @@ def make_venv(name, entry, extras=TEST_EXTRAS):
 
 
 def tools_venv():
-    """.venvs/tools: pip's `-e .[tools]` (the pins are pyproject.toml's `tools` extra)."""
-    return build_venv(TOOLS_VENV, TOOLS_PYTHON, ["-e", f"{ROOT}[tools]"], stamped=[ROOT / "pyproject.toml"])
+    """.venvs/tools: pip's `-e .[tools]` (the pins are pyproject.toml's `tools` extra), where plain `asv` works.
+
+    asv finds each release's Python as `pythonX.Y` on PATH only. So the releases' Pythons are linked into
+    PYTHONS_BIN, and a .pth file puts that folder first on PATH whenever this environment's Python starts:
+    `.venvs/tools/bin/asv run` (or `asv run` with the environment activated) then finds them as typed.
+    """
+    dest = build_venv(TOOLS_VENV, TOOLS_PYTHON, ["-e", f"{ROOT}[tools]"], stamped=[ROOT / "pyproject.toml"])
+    link_pythons(entry["python"] for entry in releases().values())
+    line = f"import os; os.environ['PATH'] = {str(PYTHONS_BIN)!r} + os.pathsep + os.environ.get('PATH', '')\n"
+    for site in dest.glob("lib/python*/site-packages"):
+        (site / "relu_bench_pythons.pth").write_text(line)
+    return dest
 
 
 def in_tools_venv():

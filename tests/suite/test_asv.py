@@ -217,3 +217,22 @@ def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_ru
         points = [p for i, p in enumerate(product(*params)) if i in chosen.benchmark_selection[name]]
         assert len(points) == len(params[0])
         assert all(p[1:] == ("'1000x1000'", "'float64'") for p in points)
+
+
+def test_plain_asv_in_the_tools_environment_finds_every_release_python():
+    """`.venvs/tools/bin/asv run`, typed with a PATH that has only pyenv's shims: asv looks each release's Python up
+    with asv.util.which, and must get a working interpreter (a shim of a version not in `pyenv global` exits 127)."""
+    from tools.venvs import in_tools_venv
+
+    if not in_tools_venv():
+        pytest.skip("runs in the tools environment (python3 -m tools.run_tests)")
+    found = link_pythons(entry["python"] for entry in releases().values())
+    code = "import sys; from asv.util import which; print(which('python' + sys.argv[1]))"
+    shims = os.path.expanduser("~/.pyenv/shims")
+    for version, path in found.items():
+        if not path:
+            continue  # not installed: asv names it and skips its releases
+        env = dict(os.environ, PATH=os.pathsep.join([shims, "/usr/bin", "/bin"]))
+        done = subprocess.run([sys.executable, "-c", code, version], env=env, capture_output=True, text=True)
+        assert done.returncode == 0 and done.stdout.strip() == str(PYTHONS_BIN / f"python{version}"), done.stderr
+        assert subprocess.run([done.stdout.strip(), "-c", "pass"]).returncode == 0
