@@ -8,7 +8,8 @@ triggering run's facts from GitHub; the artifact is the pull request's data. The
 pull request named in the artifact must be the one that run benchmarked: the
 same head commit, head repository and head branch (a fork's run cannot post on
 another pull request). --running marks the existing comment while a new run is
-in progress, keeping its last table. Only the standard library and `gh`.
+in progress, keeping its last table. Needs only the standard library and `gh`
+(run as `python3 -m tools.pr_comment` from a checkout: nothing installed).
 Exit 0 posted, updated, or nothing to do (the PR moved on); 1 bad artifact.
 """
 
@@ -19,10 +20,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools.pr_table import MARK
+from tools.rule import FAILED, SLOWER, VANISHED, WORSE
+
 MARKER = "<!-- relu-bench pr-check -->"
 RUNNING = "<!-- relu-bench running -->"
 LIMIT = 60000  # GitHub refuses comment bodies over 65536 characters
-FLAGGED = re.compile(r"^\| (?:🔴|❌)[^|]*\| `([\w.]+)` \|", re.MULTILINE)  # slower, worse, failed, vanished
+# A table row (tools/pr_table.py) whose status fails the check: its benchmark's name.
+FLAGGED = re.compile(
+    r"^\| (?:{})[^|]*\| `([\w.]+)` \|".format("|".join(MARK[s] for s in (SLOWER, WORSE, FAILED, VANISHED))),
+    re.MULTILINE,
+)
 
 
 def gh(*args, payload=None):

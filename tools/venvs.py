@@ -56,7 +56,9 @@ def tools_venv():
     """
     dest = build_venv(TOOLS_VENV, TOOLS_PYTHON, ["-e", f"{ROOT}[tools]"], stamped=[ROOT / "pyproject.toml"])
     link_pythons(entry["python"] for entry in releases().values())
-    line = f"import os; os.environ['PATH'] = {str(PYTHONS_BIN)!r} + os.pathsep + os.environ.get('PATH', '')\n"
+    # Once, however deeply this environment's Pythons start one another.
+    rest = f"[d for d in os.environ.get('PATH', '').split(os.pathsep) if d != {str(PYTHONS_BIN)!r}]"
+    line = f"import os; os.environ['PATH'] = os.pathsep.join([{str(PYTHONS_BIN)!r}] + {rest})\n"
     for site in dest.glob("lib/python*/site-packages"):
         (site / "relu_bench_pythons.pth").write_text(line)
     return dest

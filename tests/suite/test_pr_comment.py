@@ -80,9 +80,10 @@ def artifact(tmp_path, number, table=TABLE):
 
 
 def comment(*args, sha="a" * 40, repo=REPO, branch="faster-relu"):
-    cmd = [sys.executable, str(ROOT / "tools" / "pr_comment.py"), "--repo", REPO, "--pr-repo", repo]
+    # As the workflow runs it: from the checkout, nothing installed (-S: no site-packages).
+    cmd = [sys.executable, "-S", "-m", "tools.pr_comment", "--repo", REPO, "--pr-repo", repo]
     cmd += ["--head-sha", sha, "--head-branch", branch, "--run-url", RUN, *args]
-    return subprocess.run(cmd, capture_output=True, text=True)
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
 
 def ours(state, number):
