@@ -18,12 +18,8 @@ LIBRARIES = {
 
 
 def library_pin(requirements):
-    """(library, version) of an asv requirements dict that names exactly one library, else None.
-
-    A value may carry pip options after the version (asv passes them on):
-    {"theano": "0.7.0 --no-build-isolation"} -> ("theano", "0.7.0").
-    """
-    found = [(name, value.split()[0]) for name, value in requirements.items() if name in LIBRARIES and value]
+    """(library, version) of an asv requirements dict that names exactly one library, else None."""
+    found = [(name, value) for name, value in requirements.items() if name in LIBRARIES and value]
     return found[0] if len(found) == 1 else None
 
 

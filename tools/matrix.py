@@ -23,12 +23,8 @@ def release_label(requirements, fallback):
 
 
 def requirements(entry):
-    """pip arguments for an include entry, numpy first (old numpy needs its scipy); options after a version pass on."""
-    args = []
-    for name, value in entry["req"].items():
-        version, *options = value.split() if value else [""]
-        args += [f"{name}=={version}" if version else name, *options]
-    return args
+    """pip arguments for an include entry, numpy first (old numpy needs its scipy)."""
+    return [f"{name}=={version}" if version else name for name, version in entry["req"].items()]
 
 
 def profile_releases(profile, table=None):

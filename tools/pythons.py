@@ -80,7 +80,14 @@ def link_pythons(versions):
     return found
 
 
+# pip builds a release's sdist with the environment's own setuptools, which the matrix pins where the
+# build needs an old one (Theano 0.7.0's 2to3), never with the newest one in an isolated build environment.
+# An environment variable, not a pip option in asv.conf.json: asv puts those into environment names.
+BUILD_ENV = {"PIP_NO_BUILD_ISOLATION": "false"}  # pip reads "false" as --no-build-isolation
+
+
 def asv_environ():
-    """os.environ with the linked Pythons, then this Python's own scripts (asv, virtualenv), first on PATH."""
+    """os.environ with the linked Pythons, then this Python's own scripts (asv, virtualenv), first on PATH,
+    and BUILD_ENV."""
     path = [str(PYTHONS_BIN), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
-    return dict(os.environ, PATH=os.pathsep.join(path))
+    return dict(os.environ, PATH=os.pathsep.join(path), **BUILD_ENV)

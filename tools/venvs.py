@@ -11,13 +11,13 @@ from pathlib import Path
 
 from tools.config import ROOT, TOOLS_VENV, VENVS
 from tools.matrix import releases, requirements
-from tools.pythons import PYTHONS_BIN, find_python, link_pythons
+from tools.pythons import BUILD_ENV, PYTHONS_BIN, find_python, link_pythons
 
 TOOLS_PYTHON = "3.11"
 TEST_EXTRAS = ["pytest", "asv_runner==0.3.2"]
 
 
-def build_venv(dest, python_version, install_args, stamped=()):
+def build_venv(dest, python_version, install_args, stamped=(), build_env=None):
     """A virtualenv at `dest` with `pip install install_args` and relu_impls (editable).
 
     Reused as long as the interpreter, the install arguments and the contents of
@@ -36,7 +36,7 @@ def build_venv(dest, python_version, install_args, stamped=()):
         shutil.rmtree(dest)
     subprocess.run([python, "-m", "venv", str(dest)], check=True)
     pip = [str(dest / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run(pip + list(install_args), check=True)
+    subprocess.run(pip + list(install_args), check=True, env=dict(os.environ, **(build_env or {})))
     subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
     marker.write_text(stamp)
     return dest
@@ -44,7 +44,9 @@ def build_venv(dest, python_version, install_args, stamped=()):
 
 def make_venv(name, entry, extras=TEST_EXTRAS):
     """.venvs/NAME for one release of asv.conf.json, with `extras` (pytest) beside it."""
-    return build_venv(VENVS / name, entry["python"], requirements(entry) + list(extras))
+    # A release that pins setuptools is built by it, as in asv (BUILD_ENV); the others by pip's default.
+    build_env = BUILD_ENV if "setuptools" in entry["req"] else None
+    return build_venv(VENVS / name, entry["python"], requirements(entry) + list(extras), build_env=build_env)
 
 
 def tools_venv():
@@ -56,9 +58,13 @@ def tools_venv():
     """
     dest = build_venv(TOOLS_VENV, TOOLS_PYTHON, ["-e", f"{ROOT}[tools]"], stamped=[ROOT / "pyproject.toml"])
     link_pythons(entry["python"] for entry in releases().values())
-    # Once, however deeply this environment's Pythons start one another.
+    # Once, however deeply this environment's Pythons start one another; BUILD_ENV for asv only (pip run here
+    # keeps its default).
     rest = f"[d for d in os.environ.get('PATH', '').split(os.pathsep) if d != {str(PYTHONS_BIN)!r}]"
-    line = f"import os; os.environ['PATH'] = os.pathsep.join([{str(PYTHONS_BIN)!r}] + {rest})\n"
+    line = (
+        f"import os, sys; os.environ['PATH'] = os.pathsep.join([{str(PYTHONS_BIN)!r}] + {rest}); "
+        f"os.path.basename(sys.argv[0]) == 'asv' and os.environ.update({BUILD_ENV!r})\n"
+    )
     for site in dest.glob("lib/python*/site-packages"):
         (site / "relu_bench_pythons.pth").write_text(line)
     return dest

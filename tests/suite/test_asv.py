@@ -11,10 +11,10 @@ import pytest
 from conftest import ROOT
 
 from relu_impls.releases import LIBRARIES
-from tools.config import load_asv_conf, profiles
-from tools.matrix import releases, requirements
+from tools.config import TOOLS_VENV, load_asv_conf, profiles
+from tools.matrix import releases
 from tools.plumbing import selected, tally
-from tools.pythons import PYTHONS_BIN, link_pythons
+from tools.pythons import PYTHONS_BIN, asv_environ, link_pythons
 
 ASV = [sys.executable, "-m", "asv"]
 # The releases the project promises to track (README); the newest PyTensor must run on the newest Python it supports.
@@ -75,14 +75,27 @@ def test_conf_covers_every_promised_release():
 
 
 def test_theano_0_7_is_built_by_the_old_setuptools_with_2to3():
-    """Its Python 2 source installs only when pip builds it, unisolated, after setuptools < 60."""
-    from asv.util import ParsedPipDeclaration
-
+    """Its Python 2 source installs only when pip builds it, unisolated, after setuptools < 60: asv's pip
+    (through relu-bench, or plain asv in the tools environment) and the test venvs' pip build unisolated."""
     req = releases()["theano-0.7.0"]["req"]
     assert list(req).index("setuptools") < list(req).index("theano") and int(req["setuptools"].split(".")[0]) < 60
-    asv_call = ParsedPipDeclaration(f"theano {req['theano']}")
-    assert (asv_call.pkgname, asv_call.specification, asv_call.flags) == ("theano", "==0.7.0", ["--no-build-isolation"])
-    assert requirements({"req": req})[-2:] == ["theano==0.7.0", "--no-build-isolation"]  # the test venvs
+    assert asv_environ()["PIP_NO_BUILD_ISOLATION"] == "false"
+    pth = next(TOOLS_VENV.glob("lib/python*/site-packages/relu_bench_pythons.pth"))
+    probe = "import os; print(os.environ.get('PIP_NO_BUILD_ISOLATION'))"
+    for argv0, wanted in (("asv", "false"), ("pip", "None")):  # asv's environments only, not the tools' own pip
+        script = f"import sys; sys.argv[0] = {argv0!r}; exec(open({str(pth)!r}).read()); {probe}"
+        env = {k: v for k, v in os.environ.items() if k != "PIP_NO_BUILD_ISOLATION"}
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+        assert out.stdout.strip() == wanted, out.stderr
+
+
+def test_environment_names_hold_no_pip_options():
+    """Names key result files and graph legends: python and pins only."""
+    from asv.environment import get_env_name
+
+    for name, entry in releases().items():
+        env_name = get_env_name("virtualenv", entry["python"], entry["req"], {})
+        assert " " not in env_name and "--" not in env_name, (name, env_name)
 
 
 def test_asv_makes_one_environment_per_release_and_no_other(monkeypatch):
