@@ -6,7 +6,8 @@
     relu-bench results shards                            # shards=[{release, python}...] (CI matrix)
 
 The branch holds exactly the layout of asv's results_dir (benchmarks.json,
-MACHINE/machine.json, MACHINE/COMMIT-ENV.json). Nothing stored is ever lost:
+MACHINE/machine.json, MACHINE/COMMIT-ENV.json, and the report's MACHINE/semantics/*.semantics,
+JSON too). Nothing stored is ever lost:
 - files are combined, never replaced: two versions of a result file are merged
   benchmark by benchmark (the newer wins per benchmark: the shard over the
   directory, the directory over the branch);
@@ -35,6 +36,8 @@ BRANCH = "asv-results"
 RESULT_KEYS = ("commit_hash", "env_name", "result_columns", "results", "version")
 # Corrupt files, kept aside under the results dir and on the branch, under names asv does not read.
 QUARANTINE = "quarantine"
+# The JSON files kept: asv's, and the report's semantics (tools/report/semantics.py).
+SUFFIXES = (".json", ".semantics")
 
 
 class Corrupt(ValueError):
@@ -79,9 +82,10 @@ def combine(name, old, new):
 
 
 def json_files(directory):
-    """{relative posix path: Path} of the JSON files under a results directory."""
+    """{relative posix path: Path} of the JSON files (SUFFIXES) under a results directory."""
     directory = Path(directory)
-    return {p.relative_to(directory).as_posix(): p for p in sorted(directory.rglob("*.json")) if p.is_file()}
+    found = sorted(p for p in directory.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    return {p.relative_to(directory).as_posix(): p for p in found}
 
 
 def write_atomic(path, data):
@@ -162,7 +166,7 @@ def stored_files(commit, repo=ROOT):
     names = git("ls-tree", "-r", "-z", "--name-only", commit, repo=repo).split("\0")
     files = {}
     for name in names:
-        if name.endswith(".json") or name.startswith(f"{QUARANTINE}/"):
+        if name.endswith(SUFFIXES) or name.startswith(f"{QUARANTINE}/"):
             blob = git("cat-file", "blob", f"{commit}:{name}", input=b"", repo=repo)
             files[name] = blob.decode("utf-8", errors="replace")
     return files

@@ -152,7 +152,7 @@ def test_asv_check_passes(backend_venv, tmp_path):
 
 @pytest.fixture(scope="module")
 def quick_run(backend_venv, tmp_path_factory):
-    """Results of a --quick run of QUICK_BENCH in one backend venv: (its asv.conf.json, result file, log)."""
+    """Results of a --quick run of QUICK_BENCH in one backend venv: (an asv.conf.json reading them, result file, log)."""
     venv = backend_venv
     tmp_path = tmp_path_factory.mktemp(venv.name)
     conf = scratch_conf(tmp_path)
@@ -164,9 +164,13 @@ def quick_run(backend_venv, tmp_path_factory):
     subprocess.run([*ASV, "machine", "--yes", "--machine", "relu-bench-test"], cwd=ROOT, check=True)
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     log = run.stdout + run.stderr
-    results = list((tmp_path / "results" / "relu-bench-test").glob(f"{commit.stdout.strip()[:8]}-*.json"))
-    assert len(results) == 1, f"expected one result file, got {results}\n{log[-4000:]}"
-    return conf, results[0], log
+    # Stored apart (tools/asv_plugin.py), never in the results folder that holds the history.
+    assert not list((tmp_path / "results").rglob("*-*.json")), "a --quick run wrote into the results folder"
+    results = list((tmp_path / "results-quick" / "relu-bench-test").glob(f"{commit.stdout.strip()[:8]}-*.json"))
+    assert len(results) == 1, f"expected one result file in results-quick, got {results}\n{log[-4000:]}"
+    quick_conf = tmp_path / "asv-quick.conf.json"  # where that run's benchmarks.json is too
+    quick_conf.write_text(json.dumps(dict(load_asv_conf(conf), results_dir=str(tmp_path / "results-quick"))))
+    return quick_conf, results[0], log
 
 
 def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):

@@ -2,13 +2,16 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import asv
 import pytest
-from conftest import relu_bench
+from conftest import ROOT, relu_bench
 
 from relu_impls.semantics import EXPECTED
+from tools.config import load_asv_conf
 from tools.report import changes as report_changes
 from tools.report import link as report_link
 from tools.report import semantics as report_semantics
@@ -91,7 +94,7 @@ def test_planted_slowdown_is_listed(results, tmp_path):
 def test_planted_semantics_change_is_listed(results, tmp_path):
     _, before = build(results, tmp_path)
     assert not [c for c in before if c["kind"] == "semantics"]
-    path = next((results / MACHINE / "semantics").glob(f"*-{PYTENSOR_ENV}.json"))
+    path = next((results / MACHINE / "semantics").glob(f"*-{PYTENSOR_ENV}.semantics"))
     record = json.loads(path.read_text())
     row = next(r for r in record["rows"] if (r["variant"], r["linker"], r["dtype"]) == ("switch_lt", "c", "float64"))
     assert row["values"] == "0 -0 inf 0 nan"
@@ -172,6 +175,22 @@ def test_link_into_asv_index(tmp_path):
     assert f'<a id="{report_link.LINK_ID}" href="report/index.html">' in nav
 
 
+def test_plain_asv_publish_rebuilds_and_links_the_report(results, tmp_path):
+    """asv publish deletes its HTML folder; the project's asv plugin puts the report back, every time."""
+    conf = dict(load_asv_conf(), results_dir=str(results), html_dir=str(tmp_path / "html"), repo=str(ROOT))
+    conf_path = tmp_path / "asv.conf.json"
+    conf_path.write_text(json.dumps(conf))
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-m", "asv", "publish", "--config", conf_path], cwd=ROOT, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        index = (tmp_path / "html" / "index.html").read_text()
+        assert index.count('id="relu-report-link" href="report/index.html"') == 1
+        assert (tmp_path / "html" / "report" / "index.html").exists()
+        assert "Skipping results" not in proc.stdout + proc.stderr  # the semantics are not taken for results
+
+
 def test_link_without_asv_nav_still_links():
     text = report_link.link_html("<html><body><p>x</p></body></html>")
     assert 'id="relu-report-link" href="report/index.html"' in text
@@ -185,7 +204,7 @@ def test_collect_measures_in_each_backend_venv(results, backend_venvs):
         args += ["--python", venv / "bin" / "python"]
     proc = relu_bench(*args, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    records = [json.loads(p.read_text()) for p in (machine / "semantics").glob("*.json")]
+    records = [json.loads(p.read_text()) for p in (machine / "semantics").glob("*.semantics")]
     # Named as asv names `-E existing:PYTHON`, so the report finds each env's results.
     expected = {report_semantics.existing_environment(str(v / "bin" / "python"), None)[0] for v in backend_venvs}
     assert {r["env_name"] for r in records} == expected

@@ -140,6 +140,7 @@ def test_a_fresh_clone_with_nothing_new_still_has_a_branch_to_push(repo, tmp_pat
 def test_store_then_restore_round_trip_keeps_history(repo, tmp_path):
     first = tmp_path / "first"
     shard(first, "env-a", commit="a" * 40)
+    write(first, "ci/semantics/aaaaaaaa-env-a.semantics", {"env_name": "env-a", "rows": []})  # the report's
     assert cli("store", "--dir", first, "--repo", repo).returncode == 0
     # A later run that did not restore first: only its own results. Nothing stored may disappear.
     second = tmp_path / "second"
@@ -153,6 +154,7 @@ def test_store_then_restore_round_trip_keeps_history(repo, tmp_path):
     assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
     assert set(read(restored, "ci/aaaaaaaa-env-a.json")["results"]) == {"relu.f", "relu.g"}
     assert (restored / "ci/bbbbbbbb-env-a.json").exists()
+    assert read(restored, "ci/semantics/aaaaaaaa-env-a.semantics")["env_name"] == "env-a"
     # The user's own branch, index and working tree are untouched.
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True)
     assert status.stdout == ""

@@ -15,6 +15,7 @@ every selected benchmark gave a number or an explicit skip, 1 when any failed
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
@@ -22,8 +23,6 @@ from tools.config import ROOT, asv_path, profiles
 from tools.matrix import profile_releases, releases
 from tools.plumbing import asv, environments, selected, tally
 from tools.pythons import asv_environ, link_pythons
-from tools.report import build
-from tools.report.link import link_index
 from tools.report.semantics import asv_environments, collect
 
 
@@ -38,24 +37,19 @@ def setup_arguments(subparsers):
     add_machine(parser)
 
 
-def publish_report(machine, commit, env_names):
-    """The "Which ReLU?" report (tools/report) of this commit, in asv's HTML and linked from its index.
-
-    First the semantics of the environments just run (stored beside their results, so
-    publish.yml's shards carry them too). After `asv publish`, which deletes its HTML
-    directory. Returns the number of failures.
-    """
-    print("\nreport: semantics of each environment run, then the report", flush=True)
-    results, html = asv_path("results_dir"), asv_path("html_dir")
+def publish(machine, env_names, env):
+    """The semantics of the environments just run, then `asv publish`, which rebuilds the "Which ReLU?" report
+    (tools/asv_plugin.py) and links it from asv's index. Returns the number of failures."""
+    print("\nreport: semantics of each environment run, then asv publish (which builds the report)", flush=True)
     envs = [e for e in asv_environments(asv_path("env_dir")) if e[0] in env_names]
-    failures = collect(results / machine, envs)
-    try:
-        out_dir, changes = build(results, html / "report", machine, commit)
-    except SystemExit as exc:  # the report's own message, e.g. no result files of this commit
-        print(f"report not built: {exc}")
+    failures = collect(asv_path("results_dir") / machine, envs)
+    started = time.time()
+    asv("publish", env=env)
+    report = asv_path("html_dir") / "report" / "index.html"
+    if not report.exists() or report.stat().st_mtime < started:
+        print(f"report not built: {report} (asv publish's log above says why)")
         return failures + 1
-    link_index(html, out_dir)
-    print(f"report: {out_dir / 'index.html'} ({len(changes)} changes between releases), linked from asv's index")
+    print(f"report: {report}, linked from asv's index")
     return failures
 
 
@@ -111,8 +105,7 @@ def run(args):
         print(f"asv run exited {code}")
         failures += 1
 
-    asv("publish", env=env)
-    failures += publish_report(machine, commit, {names[r] for r in runnable})
+    failures += publish(machine, {names[r] for r in runnable}, env)
     asv_bin = Path(sys.executable).parent / "asv"
     print(f"\nHTML report: {asv_path('html_dir')}; view it with: {asv_bin} preview")
     return 1 if failures else 0

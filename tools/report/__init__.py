@@ -25,7 +25,7 @@ def identify(files, semantics):
     """{env name: Release}: from the requirements asv recorded, else from what the runner reported."""
     releases, warnings = {}, []
     for f in files:
-        release = report_results.release_from(f.data.get("requirements") or {})
+        release = report_results.release_from(f.params)
         record = semantics.get(f.env_name)
         if release is None and record is not None:
             release = report_results.Release(record["library"], record["version"])
@@ -43,7 +43,7 @@ def build(results_dir, out_dir, machine=None, commit=None):
     """Write the report; returns (out_dir, changes)."""
     mdir = report_results.machine_dir(results_dir, machine)
     files = report_results.result_files(mdir, commit)
-    commit = files[0].commit
+    commit = files[0].commit_hash
     semantics_by_env = report_semantics.load(mdir, commit)
     releases, warnings = identify(files, semantics_by_env)
     timings = report_results.timings(files, report_results.load_benchmarks(results_dir), releases)
@@ -59,7 +59,7 @@ def build(results_dir, out_dir, machine=None, commit=None):
     ]
     floors = report_tables.Floors(timings)
     changes = report_changes.all_changes(timings, semantics, POINT_NAMES)
-    date = max(f.data.get("date") or 0 for f in files) / 1000
+    date = max(f.date or 0 for f in files) / 1000
     ordered = lineage(set(releases.values()))
     meta = {
         "summary": (

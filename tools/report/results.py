@@ -65,20 +65,6 @@ class Timing:
         return (self.linker, self.shape, self.dtype, self.variant, self.function)
 
 
-@dataclass
-class ResultFile:
-    path: Path
-    data: dict
-
-    @property
-    def env_name(self):
-        return self.data["env_name"]
-
-    @property
-    def commit(self):
-        return self.data["commit_hash"]
-
-
 def machine_dir(results_dir, machine=None):
     results_dir = Path(results_dir)
     machines = sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
@@ -94,37 +80,35 @@ def machine_dir(results_dir, machine=None):
 
 
 def result_files(mdir, commit=None):
-    """The result files of the newest commit (by commit date), or of the commit `commit` starts."""
-    files = []
-    for path in sorted(Path(mdir).glob("*.json")):
-        if path.name != "machine.json":
-            files.append(ResultFile(path, json.loads(path.read_text())))
+    """asv's Results of the newest commit (by commit date), or of the commit `commit` starts.
+
+    Read by asv itself (asv.results), which names and skips a file it cannot load.
+    """
+    from asv.results import iter_results_for_machine
+
+    mdir = Path(mdir)
+    files = list(iter_results_for_machine(str(mdir.parent), mdir.name))
     if not files:
         raise SystemExit(f"no asv result files in {mdir}")
     if commit:
-        chosen = {f.commit for f in files if f.commit.startswith(commit)}
+        chosen = {f.commit_hash for f in files if f.commit_hash.startswith(commit)}
         if len(chosen) != 1:
             raise SystemExit(f"commit {commit!r} matches {len(chosen)} commits with results in {mdir}")
     else:
-        newest = max(files, key=lambda f: f.data.get("date") or 0)
-        chosen = {newest.commit}
-    return [f for f in files if f.commit in chosen]
+        chosen = {max(files, key=lambda f: f.date or 0).commit_hash}
+    return sorted((f for f in files if f.commit_hash in chosen), key=lambda f: f.env_name)
 
 
-def _points(row, columns):
-    """[(param values as strings, value, ci)] of one benchmark's row in a result file."""
-    fields = dict(zip(columns, row))
-    params = fields.get("params") or []
-    values = fields.get("result")
-    values = values if isinstance(values, list) else [values]
-    lo, hi = fields.get("stats_ci_99_a") or [], fields.get("stats_ci_99_b") or []
+def _points(result, name):
+    """[(param values as strings, value, ci)] of one benchmark in an asv Results; failed and skipped points left out."""
+    params = result.get_result_params(name)
+    values = result.get_result_value(name, params)
+    stats = result.get_result_stats(name, params) or [None] * len(values)
     out = []
-    for i, combo in enumerate(product(*params)):
-        value = values[i] if i < len(values) else None
+    for combo, value, stat in zip(product(*params), values, stats):
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue  # failed (None) or skipped (NaN)
-        a = lo[i] if i < len(lo) else None
-        b = hi[i] if i < len(hi) else None
+        a, b = (stat or {}).get("ci_99_a"), (stat or {}).get("ci_99_b")
         # asv writes (-inf, inf) where one sample gives no interval.
         ci = (a, b) if a is not None and b is not None and math.isfinite(a) and math.isfinite(b) else None
         out.append(([p.strip("'\"") for p in combo], value, ci))
@@ -132,7 +116,7 @@ def _points(row, columns):
 
 
 def timings(files, benchmarks, releases):
-    """Timing records from result files; `releases` maps env names to their Release."""
+    """Timing records from asv Results; `releases` maps env names to their Release."""
     found = {}
     names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
     missing = [name for name in names if name not in benchmarks]
@@ -142,12 +126,12 @@ def timings(files, benchmarks, releases):
         release = releases.get(f.env_name)
         if release is None:
             continue
+        stored = set(f.get_all_result_keys())
         for name, (function, fixed) in names.items():
-            row = f.data["results"].get(name)
-            if row is None:
+            if name not in stored:
                 continue
             param_names = benchmarks[name]["param_names"]
-            for combo, value, ci in _points(row, f.data["result_columns"]):
+            for combo, value, ci in _points(f, name):
                 p = dict(fixed, **dict(zip(param_names, combo)))
                 variant = p.get("floor", p.get("variant"))
                 if function == "floor" and variant != FLOOR:

@@ -1,8 +1,8 @@
 """Run `python -m relu_impls.semantics_json` in each asv environment and keep what it prints.
 
-Stored as RESULTS/MACHINE/semantics/COMMIT8-ENV_NAME.json, beside asv's result files,
-so the report can be rebuilt and tools/history.py keeps them with the results.
-(asv logs "Skipping results: could not load .../semantics/machine.json": it is not a result file.)
+Stored as RESULTS/MACHINE/semantics/COMMIT8-ENV_NAME.semantics (JSON), beside asv's result files,
+so the report can be rebuilt and tools/history.py keeps them with the results. Not named *.json:
+asv reads every *.json under its results folder as a result file (and warns about these).
 
 asv's virtualenvs: found through the asv-env-info.json asv writes into each, which
 give the environment's name; the semantics are those of the relu_impls asv
@@ -22,6 +22,7 @@ from asv.environment import get_env_name
 from asv.util import which
 
 SUBDIR = "semantics"
+SUFFIX = ".semantics"
 TIMEOUT = 900  # seconds: every variant, dtype and linker, with cold compile caches
 
 
@@ -58,7 +59,7 @@ def measure(python):
 
 
 def store(mdir, env_name, commit, data):
-    path = Path(mdir) / SUBDIR / f"{commit[:8]}-{env_name}.json"
+    path = Path(mdir) / SUBDIR / f"{commit[:8]}-{env_name}{SUFFIX}"
     path.parent.mkdir(parents=True, exist_ok=True)
     record = dict(data, commit_hash=commit, env_name=env_name, measured_at=int(time.time()))
     tmp = path.with_suffix(".tmp")
@@ -87,7 +88,7 @@ def collect(mdir, environments, log=print):
 def load(mdir, commit):
     """{env name: semantics record}: the one measured at `commit`, else the newest measured for that env."""
     chosen = {}
-    for path in sorted((Path(mdir) / SUBDIR).glob("*.json")):
+    for path in sorted((Path(mdir) / SUBDIR).glob(f"*{SUFFIX}")):
         try:
             record = json.loads(path.read_text())
             env = record["env_name"]

@@ -1,0 +1,69 @@
+"""What asv itself does differently in this project: loaded by every asv command through asv.conf.json's
+`"plugins": [".tools.asv_plugin"]`, so plain `asv run`, `asv publish` ... behave as relu-bench's commands do.
+
+- A `--quick` run (`asv run`, `asv continuous`) stores its results in RESULTS_DIR-quick, never in the
+  results folder: one sample per point is no figure to keep, and asv would otherwise overwrite the real
+  result of that commit and environment with it. asv's own log still prints every number.
+- `asv publish` deletes its HTML folder and rewrites it; the "Which ReLU?" report of the commit whose
+  results were written last is rebuilt into it (report/) and linked from its index, so a publish, by asv
+  or by relu-bench, never loses it. `relu-bench report build` builds one of another commit.
+"""
+
+from pathlib import Path
+
+from asv.commands.run import Run
+from asv.console import log
+from asv.publishing import OutputPublisher
+
+QUICK_SUFFIX = "-quick"
+
+
+def quick_results_dir(results_dir):
+    """Where a --quick run's results go: beside the results folder, never in it."""
+    results_dir = str(results_dir).rstrip("/")
+    return results_dir if results_dir.endswith(QUICK_SUFFIX) else results_dir + QUICK_SUFFIX
+
+
+_asv_run = Run.run.__func__
+
+
+def _run(cls, conf, *args, **kwargs):
+    # asv continuous passes the same conf object on to read the results back: it finds them there too.
+    if kwargs.get("quick") and not kwargs.get("dry_run"):
+        conf.results_dir = quick_results_dir(conf.results_dir)
+        log.info(f"--quick: results go to {conf.results_dir}, not into the history (relu-bench: tools/asv_plugin.py)")
+    return _asv_run(cls, conf, *args, **kwargs)
+
+
+Run.run = classmethod(_run)
+
+
+def newest_result(results_dir):
+    """(machine, commit prefix) of the result file written last: the run just made, or the shards just merged."""
+    files = [p for p in Path(results_dir).glob("*/*-*.json")]
+    if not files:
+        return None, None
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    return newest.parent.name, newest.name.split("-", 1)[0]
+
+
+class WhichRelu(OutputPublisher):
+    """asv publish's last step: the report of the commit run last, in html_dir/report."""
+
+    name = "relu-report"
+    button_label = "Which ReLU?"
+    description = 'The "Which ReLU?" report (relu-bench report)'
+
+    @classmethod
+    def publish(cls, conf, repo, benchmarks, graphs, revisions):
+        from tools.report import build
+        from tools.report.link import link_index
+
+        machine, commit = newest_result(conf.results_dir)
+        try:
+            out_dir, changes = build(conf.results_dir, Path(conf.html_dir) / "report", machine, commit)
+        except SystemExit as exc:  # the report's own message: asv's pages are still published
+            log.warning(f'"Which ReLU?" report not built: {exc}')
+            return
+        link_index(conf.html_dir, out_dir)
+        log.info(f'"Which ReLU?" report of {commit} on {machine}: {out_dir} ({len(changes)} changes), linked')
