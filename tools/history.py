@@ -25,6 +25,8 @@ The branch is read from refs/heads/B, else refs/remotes/origin/B (a fresh CI clo
 
 import json
 import os
+import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,17 @@ RESULT_KEYS = ("commit_hash", "env_name", "result_columns", "results", "version"
 QUARANTINE = "quarantine"
 # The JSON files kept: asv's, and the report's semantics (tools/report/semantics.py).
 SUFFIXES = (".json", ".semantics")
+
+
+def machine_name(prefix, cpuinfo="/proc/cpuinfo"):
+    """PREFIX-CPU_MODEL as one asv machine name: hosted runners differ in CPU, and asv keeps one history
+    (graph line, result folder) per machine, so histories of different hardware never mix."""
+    try:
+        lines = Path(cpuinfo).read_text().splitlines()
+        model = next(line.split(":", 1)[1] for line in lines if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.machine() or "unknown-cpu"
+    return f"{prefix}-{re.sub(r'[^a-z0-9]+', '-', model.lower()).strip('-')}"[:80]
 
 
 class Corrupt(ValueError):

@@ -84,3 +84,35 @@ def tally(result_file, benchmarks):
             else:
                 numbers += 1
     return numbers, skipped, failed
+
+
+# What a commit needs for the suite to run on it: asv builds the project (pyproject.toml), and the
+# benchmarks import relu_impls from the build.
+SUITE_FILES = ("pyproject.toml", "relu_impls/__init__.py")
+
+
+def history_commits(last, results_dir, env_names, repo=ROOT):
+    """The newest `last` commits of HEAD's first-parent line, oldest first, sorted into
+    (to run, already done, predating the suite). Done: a result file for every environment in `env_names`
+    in the machine folder `results_dir`. Predating: a commit lacking a SUITE_FILES file."""
+    out = subprocess.run(
+        ["git", "rev-list", "--first-parent", f"--max-count={last}", "HEAD"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    to_run, done, predating = [], [], []
+    for commit in reversed(out.stdout.split()):
+        lacks = [
+            path
+            for path in SUITE_FILES
+            if subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=repo, capture_output=True).returncode
+        ]
+        if lacks:
+            predating.append(commit)
+        elif all(os.path.exists(os.path.join(results_dir, f"{commit[:8]}-{name}.json")) for name in env_names):
+            done.append(commit)
+        else:
+            to_run.append(commit)
+    return to_run, done, predating

@@ -152,7 +152,7 @@ def test_asv_check_passes(backend_venv, tmp_path):
 
 @pytest.fixture(scope="module")
 def quick_run(backend_venv, tmp_path_factory):
-    """Results of a --quick run of QUICK_BENCH in one backend venv: (an asv.conf.json reading them, result file, log)."""
+    """A --quick run of QUICK_BENCH in one backend venv: (an asv.conf.json reading its results, result file, log)."""
     venv = backend_venv
     tmp_path = tmp_path_factory.mktemp(venv.name)
     conf = scratch_conf(tmp_path)

@@ -237,3 +237,23 @@ def test_store_refuses_to_move_a_branch_that_moved_meanwhile(repo, tmp_path, mon
         results.store("asv-results", mine, "mine", repo)
     files = branch_files(repo)
     assert "ci/aaaaaaaa-env-c.json" in files and "ci/aaaaaaaa-env-d.json" not in files
+
+
+def test_machine_name_holds_the_cpu_model(tmp_path):
+    cpuinfo = write(tmp_path, "cpuinfo", "processor\t: 0\nmodel name\t: AMD EPYC 7763 64-Core Processor\n")
+    assert results.machine_name("github-actions", cpuinfo) == "github-actions-amd-epyc-7763-64-core-processor"
+    other = write(tmp_path, "other", "model name\t: Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz\n")
+    assert results.machine_name("github-actions", other) == "github-actions-intel-r-xeon-r-platinum-8370c-cpu-2-80ghz"
+    proc = cli("machine", "ci")
+    assert proc.returncode == 0 and proc.stdout.startswith("ci-") and " " not in proc.stdout.strip()
+
+
+def test_shard_keys_change_with_their_release_line_only(monkeypatch):
+    from tools.commands import results as command
+
+    before = {s["release"]: s["key"] for s in json.loads(command.shards().split("=", 1)[1])}
+    table = command.releases()
+    table["theano-1.0.5"] = dict(table["theano-1.0.5"], python="3.12")
+    monkeypatch.setattr(command, "releases", lambda: table)
+    after = {s["release"]: s["key"] for s in json.loads(command.shards().split("=", 1)[1])}
+    assert [name for name in before if before[name] != after[name]] == ["theano-1.0.5"]

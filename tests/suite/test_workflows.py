@@ -204,7 +204,7 @@ def test_publish_shards_per_release_and_deploys_with_the_pages_actions():
     assert "fromJSON(needs.shards.outputs.shards)" in workflow["jobs"]["bench"]["strategy"]["matrix"]["shard"]
     runs = "\n".join(step.get("run", "") for step in steps(workflow))
     commands = ("results shards", "results restore", "results merge", "results store", "asv publish")
-    for command in (*commands, "relu-bench report", "bench --profile full"):
+    for command in (*commands, "bench --profile full"):
         assert command in runs
     used = {s["uses"].split("@")[0] for s in steps(workflow) if "uses" in s}
     assert {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= used
@@ -221,3 +221,23 @@ def test_only_stored_results_are_deployed():
     jobs = load("publish.yml")["jobs"]
     deploy = next(job for job in jobs.values() if "deploy" in str(job.get("steps", "")))
     assert "needs.store.result == 'success'" in deploy["if"]
+
+
+def test_each_shard_fills_the_commits_a_superseded_run_left_and_keeps_one_history_per_cpu():
+    """One pending run per concurrency group: a push can be cancelled unbenchmarked. Each shard restores the
+    history, then runs every commit of main's last HISTORY_DEPTH without results (relu-bench bench --last),
+    under a machine name that holds the CPU model."""
+    bench = load("publish.yml")["jobs"]["bench"]
+    step = next(s for s in bench["steps"] if "bench --profile full" in s.get("run", ""))
+    run = step["run"]
+    assert run.index("results restore --dir .asv/results") < run.index("bench --profile full")
+    assert '--last "$HISTORY_DEPTH"' in run and int(step["env"]["HISTORY_DEPTH"]) >= 5
+    assert '--machine "$(python3 -m tools results machine github-actions)"' in run
+    assert load("publish.yml")["concurrency"]["cancel-in-progress"] is False
+
+
+def test_shard_caches_are_keyed_by_the_release_line():
+    bench = load("publish.yml")["jobs"]["bench"]
+    cache = next(s for s in bench["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    assert "${{ matrix.shard.key }}" in cache["with"]["key"] and "${{ matrix.shard.release }}" in cache["with"]["key"]
+    assert {".asv/env", "~/.cache/pip", "~/.cache/relu-bench"} <= set(cache["with"]["path"].split())

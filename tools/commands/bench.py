@@ -15,13 +15,14 @@ every selected benchmark gave a number or an explicit skip, 1 when any failed
 
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
 from tools.config import ROOT, asv_path, profiles
 from tools.matrix import profile_releases, releases
-from tools.plumbing import asv, environments, selected, tally
+from tools.plumbing import SUITE_FILES, asv, environments, history_commits, selected, tally
 from tools.pythons import asv_environ, link_pythons
 from tools.report.semantics import asv_environments, collect
 
@@ -33,6 +34,13 @@ def setup_arguments(subparsers):
     parser.add_argument("--full", action="store_const", dest="profile", const="full", help="--profile full")
     parser.add_argument("--pr", action="store_const", dest="profile", const="pr", help="--profile pr: the PR set")
     parser.add_argument("--bench", action="append", metavar="REGEX", help="only these benchmarks (asv's --bench)")
+    parser.add_argument(
+        "--last",
+        type=int,
+        metavar="N",
+        help="the newest N commits of HEAD's first-parent line instead of HEAD alone: commits with results for "
+        "every release chosen are skipped, and so are commits that predate the suite (the history's graphs)",
+    )
     add_releases(parser, "--release", "the profile's")
     add_machine(parser)
 
@@ -73,34 +81,52 @@ def run(args):
     dirty = subprocess.run(["git", "status", "--porcelain", "relu_impls"], cwd=ROOT, capture_output=True, text=True)
     if dirty.stdout.strip():
         print("note: relu_impls has uncommitted changes; asv benchmarks the committed version (HEAD)")
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-    commit = commit.stdout.strip()
-
-    asv("machine", "--yes", *(["--machine", args.machine] if args.machine else []), env=env, quiet=True)
-    cmd = ["run", "HEAD^!", "--show-stderr", *(["--machine", args.machine] if args.machine else [])]
-    for release in runnable:
-        cmd += ["-E", names[release]]
-    for regex in regexes:
-        cmd += ["--bench", regex]
-    # asv run exits 2 when any benchmark raised; the result files tell which, below.
-    code = asv(*cmd, env=env, check=False)
-
     from asv.machine import Machine
 
     machine = args.machine or Machine.get_unique_machine_name()
+    results_dir = asv_path("results_dir") / machine
+    if args.last:
+        commits, done, predating = history_commits(args.last, results_dir, [names[r] for r in runnable])
+        for commit in predating:
+            print(f"skipped {commit[:8]}: predates the suite (no {' or '.join(SUITE_FILES)})")
+        for commit in done:
+            print(f"skipped {commit[:8]}: already has results of every release chosen")
+        if not commits:
+            print("nothing new to run")
+            return 0
+    else:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+        commits = [head.stdout.strip()]
+
+    asv("machine", "--yes", *(["--machine", args.machine] if args.machine else []), env=env, quiet=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as hashfile:
+        hashfile.write("\n".join(commits) + "\n")
+        hashfile.flush()
+        # --skip-existing: of a commit some release already ran, only what is missing.
+        cmd = ["run", f"HASHFILE:{hashfile.name}", "--show-stderr", *(["--skip-existing"] if args.last else [])]
+        cmd += ["--machine", machine]
+        for release in runnable:
+            cmd += ["-E", names[release]]
+        for regex in regexes:
+            cmd += ["--bench", regex]
+        # asv run exits 2 when any benchmark raised; the result files tell which, below.
+        code = asv(*cmd, env=env, check=False)
+
     benchmarks = selected(regexes)
     failures = 0
     print("\nsummary (selected benchmark × parameter points):")
-    for release in runnable:
-        result = asv_path("results_dir") / machine / f"{commit[:8]}-{names[release]}.json"
-        if not result.exists():
-            print(f"  {release}: NO RESULTS (environment failed to build or import? see the log above)")
-            failures += 1
-            continue
-        numbers, skipped, failed = tally(result, benchmarks)
-        failures += len(failed)
-        line = f"  {release}: {numbers} measured, {skipped} skipped (reasons above), {len(failed)} failed"
-        print(line + (f": {', '.join(failed[:12])}{' ...' if len(failed) > 12 else ''}" if failed else ""))
+    for commit in commits:
+        for release in runnable:
+            result = results_dir / f"{commit[:8]}-{names[release]}.json"
+            if not result.exists():
+                print(f"  {commit[:8]} {release}: NO RESULTS (environment failed to build or import? see above)")
+                failures += 1
+                continue
+            numbers, skipped, failed = tally(result, benchmarks)
+            failures += len(failed)
+            line = f"  {commit[:8]} {release}: {numbers} measured, {skipped} skipped (reasons above)"
+            line += f", {len(failed)} failed"
+            print(line + (f": {', '.join(failed[:12])}{' ...' if len(failed) > 12 else ''}" if failed else ""))
     if code not in (0, 2):
         print(f"asv run exited {code}")
         failures += 1

@@ -3,24 +3,33 @@
 relu-bench results restore [--branch B] [--dir D]    # branch -> results dir
 relu-bench results merge SHARD... [--dir D]          # shards (one per environment) -> results dir
 relu-bench results store [--branch B] [--dir D]      # results dir -> new commit on the branch
-relu-bench results shards                            # shards=[{release, python}...] (CI matrix)
+relu-bench results shards                            # shards=[{release, python, key}...] (CI matrix)
+relu-bench results machine PREFIX                    # PREFIX-CPU_MODEL: one history per CPU model
 """
 
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 from tools.commands.common_args import add_command
 from tools.config import ROOT, asv_path
-from tools.history import BRANCH, merge, restore, store
+from tools.history import BRANCH, machine_name, merge, restore, store
 from tools.matrix import releases
 
 RESULTS = asv_path("results_dir")
 
 
 def shards():
-    """One shard per release of asv.conf.json, as a GitHub Actions output line (`strategy.matrix`)."""
-    table = [{"release": name, "python": entry["python"]} for name, entry in releases().items()]
+    """One shard per release of asv.conf.json, as a GitHub Actions output line (`strategy.matrix`).
+
+    `key` changes with the release's line and nothing else: the shard's caches (its asv environment,
+    pip's downloads, compile dirs) are keyed by it.
+    """
+    table = [
+        {"release": name, "python": entry["python"], "key": hashlib.sha256(json.dumps(entry).encode()).hexdigest()[:16]}
+        for name, entry in releases().items()
+    ]
     return "shards=" + json.dumps(table, separators=(",", ":"))
 
 
@@ -42,11 +51,16 @@ def setup_arguments(subparsers):
         if name == "store":
             cmd.add_argument("--message", default="Store benchmark results", help="commit message")
     sub.add_parser("shards", help="print the CI matrix: one shard per release in asv.conf.json")
+    name = sub.add_parser("machine", help="print PREFIX-CPU_MODEL, the asv machine name of this host's history")
+    name.add_argument("prefix", help="e.g. github-actions")
 
 
 def run(args):
     if args.action == "shards":
         print(shards())
+        return 0
+    if args.action == "machine":
+        print(machine_name(args.prefix))
         return 0
     errors = []
     if args.action == "restore":
