@@ -253,3 +253,43 @@ def test_plain_asv_in_the_tools_environment_finds_every_release_python():
         done = subprocess.run([sys.executable, "-c", code, version], env=env, capture_output=True, text=True)
         assert done.returncode == 0 and done.stdout.strip() == str(PYTHONS_BIN / f"python{version}"), done.stderr
         assert subprocess.run([done.stdout.strip(), "-c", "pass"]).returncode == 0
+
+
+def test_asv_run_quick_and_publish_typed_plainly(tmp_path):
+    """A user's session in a clone, the tools environment's bin first on PATH and nothing else set up:
+    `asv machine --yes`, `asv run` (asv builds the newest Theano's environment), `asv run --quick`,
+    `asv publish`. Every command exits 0; the quick run leaves the stored result as it was; the
+    published pages link the "Which ReLU?" report."""
+    from tools.config import TOOLS_VENV
+
+    clone = tmp_path / "relu-bench"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "-q", "-B", "main", "HEAD"], cwd=clone, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    from asv.environment import get_env_name
+
+    entry = releases()["theano-1.0.5"]
+    env_name = get_env_name("virtualenv", entry["python"], entry["req"], {})
+    keep = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_BUILD_ISOLATION", "VIRTUAL_ENV", "PYTHONPATH")}
+    path = [str(TOOLS_VENV / "bin")] + [d for d in keep["PATH"].split(os.pathsep) if d != str(PYTHONS_BIN)]
+    env = dict(keep, PATH=os.pathsep.join(path))
+
+    def asv(*args):
+        done = subprocess.run(["asv", *args], cwd=clone, env=env, capture_output=True, text=True, timeout=1500)
+        assert done.returncode == 0, (
+            f"asv {' '.join(args)}: exit {done.returncode}\n{(done.stdout + done.stderr)[-4000:]}"
+        )
+        return done.stdout + done.stderr
+
+    bench = ["-E", env_name, "--bench", r"^graph\.Graph\.track_nodes"]
+    asv("machine", "--yes")
+    asv("run", *bench)
+    result = next((clone / ".asv" / "results").glob(f"*/{head[:8]}-{env_name}.json"))
+    stored = result.read_bytes()
+    asv("run", "--quick", *bench)
+    assert result.read_bytes() == stored
+    assert list((clone / ".asv" / "results-quick").glob(f"*/{head[:8]}-{env_name}.json"))
+    asv("publish")
+    index = (clone / ".asv" / "html" / "index.html").read_text()
+    assert 'id="relu-report-link" href="report/index.html"' in index
+    assert (clone / ".asv" / "html" / "report" / "index.html").exists()
