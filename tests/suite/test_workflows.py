@@ -241,3 +241,17 @@ def test_shard_caches_are_keyed_by_the_release_line():
     cache = next(s for s in bench["steps"] if s.get("uses", "").startswith("actions/cache@"))
     assert "${{ matrix.shard.key }}" in cache["with"]["key"] and "${{ matrix.shard.release }}" in cache["with"]["key"]
     assert {".asv/env", "~/.cache/pip", "~/.cache/relu-bench"} <= set(cache["with"]["path"].split())
+
+
+@pytest.mark.parametrize("name", ["pr-check.yml", "publish.yml"])
+def test_comparisons_keep_their_environments_in_the_cached_folder(name):
+    """The PR check and the slowdowns job build asv environments of the newest releases: into the cached folder."""
+    for job in load(name)["jobs"].values():
+        runs = [s.get("run", "") for s in job.get("steps", [])]
+        if not any("relu-bench compare" in run for run in runs):
+            continue
+        cache = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@"))
+        assert "~/.cache/relu-bench" in cache["with"]["path"].split()
+        assert "hashFiles('asv.conf.json')" in cache["with"]["key"] and cache["with"]["restore-keys"]
+        compare = next(run for run in runs if "relu-bench compare" in run)
+        assert "--env-dir ~/.cache/relu-bench/asv-env" in compare
