@@ -8,6 +8,9 @@ it links the "Which ReLU?" report of the commit (`relu-bench report`), built int
 
 asv builds the project from the commit (HEAD), not from uncommitted changes;
 the benchmarks themselves come from the working tree (asv_bench/benchmarks).
+`--last N`: the newest N commits of HEAD's first-parent line instead, for the
+graphs' history; commits with results of every release chosen, and commits
+that predate the suite, are named and skipped.
 Releases whose Python is missing are skipped and named. Exit status: 0 when
 every selected benchmark gave a number or an explicit skip, 1 when any failed
 (the others still ran, and were published), 2 when nothing could run.
