@@ -4,11 +4,12 @@
 - A `--quick` run (`asv run`, `asv continuous`) stores its results in RESULTS_DIR-quick, never in the
   results folder: one sample per point is no figure to keep, and asv would otherwise overwrite the real
   result of that commit and environment with it. asv's own log still prints every number.
-- `asv publish` deletes its HTML folder and rewrites it; the "Which ReLU?" report of the commit whose
-  results were written last is rebuilt into it (report/) and linked from its index, so a publish, by asv
-  or by relu-bench, never loses it. `relu-bench report build` builds one of another commit.
+- `asv publish` deletes its HTML folder and rewrites it; the "Which ReLU?" report of the newest commit
+  with results is rebuilt into it (report/) and linked from its index, so a publish, by asv or by
+  relu-bench, never loses it. `relu-bench report build` builds one of another commit.
 """
 
+from collections import Counter
 from pathlib import Path
 
 from asv.commands.run import Run
@@ -39,16 +40,24 @@ Run.run = classmethod(_run)
 
 
 def newest_result(results_dir):
-    """(machine, commit prefix) of the result file written last: the run just made, or the shards just merged."""
-    files = [p for p in Path(results_dir).glob("*/*-*.json")]
-    if not files:
+    """(machine, commit) of the report: the newest commit (by commit date) with results, on the machine that holds
+    most of its result files (one per release; CI's shards may land on different CPU models); (None, None) if none."""
+    from asv.results import iter_results_for_machine
+
+    found = [
+        (result.date or 0, result.commit_hash, machine.parent.name)
+        for machine in sorted(Path(results_dir).glob("*/machine.json"))
+        for result in iter_results_for_machine(str(results_dir), machine.parent.name)
+    ]
+    if not found:
         return None, None
-    newest = max(files, key=lambda p: p.stat().st_mtime)
-    return newest.parent.name, newest.name.split("-", 1)[0]
+    _, commit = max((date, commit) for date, commit, _ in found)
+    machines = Counter(machine for _, c, machine in found if c == commit)
+    return max(sorted(machines), key=machines.get), commit
 
 
 class WhichRelu(OutputPublisher):
-    """asv publish's last step: the report of the commit run last, in html_dir/report."""
+    """asv publish's last step: the report of the newest commit, in html_dir/report."""
 
     name = "relu-report"
     button_label = "Which ReLU?"

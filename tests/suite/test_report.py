@@ -191,6 +191,27 @@ def test_plain_asv_publish_rebuilds_and_links_the_report(results, tmp_path):
         assert "Skipping results" not in proc.stdout + proc.stderr  # the semantics are not taken for results
 
 
+def test_asv_publish_reports_the_newest_commit_on_the_machine_holding_most_of_it(results):
+    """Shards of one CI run can land on different CPU models (machines): not by file time, which merging resets."""
+    from tools.asv_plugin import newest_result
+
+    fixture = results / MACHINE
+    files = sorted(fixture.glob("*.json"))
+    files = [f for f in files if f.name != "machine.json"]
+    commit = json.loads(files[0].read_text())["commit_hash"]
+    other = results / "other-cpu"
+    other.mkdir()
+    (other / "machine.json").write_text((fixture / "machine.json").read_text().replace(MACHINE, "other-cpu"))
+    for i, f in enumerate(files):
+        data = json.loads(f.read_text())
+        if i == 0:  # one release of the same commit on the other machine
+            (other / f.name).write_text(json.dumps(data))
+        data.update(commit_hash="0" * 40, date=data["date"] - 1)  # an older commit, written last
+        (other / f"00000000-{data['env_name']}.json").write_text(json.dumps(data))
+    assert newest_result(results) == (MACHINE, commit)
+    assert newest_result(results / "nothing") == (None, None)
+
+
 def test_link_without_asv_nav_still_links():
     text = report_link.link_html("<html><body><p>x</p></body></html>")
     assert 'id="relu-report-link" href="report/index.html"' in text
