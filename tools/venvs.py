@@ -63,7 +63,8 @@ def tools_venv():
     rest = f"[d for d in os.environ.get('PATH', '').split(os.pathsep) if d != {str(PYTHONS_BIN)!r}]"
     line = (
         f"import os, sys; os.environ['PATH'] = os.pathsep.join([{str(PYTHONS_BIN)!r}] + {rest}); "
-        f"os.path.basename(sys.argv[0]) == 'asv' and os.environ.update({BUILD_ENV!r})\n"
+        f"(os.path.basename(sys.argv[0]) == 'asv' or sys.orig_argv[1:3] == ['-m', 'asv']) "
+        f"and os.environ.update({BUILD_ENV!r})\n"
     )
     for site in dest.glob("lib/python*/site-packages"):
         (site / "relu_bench_pythons.pth").write_text(line)

@@ -82,8 +82,11 @@ def test_theano_0_7_is_built_by_the_old_setuptools_with_2to3():
     assert asv_environ()["PIP_NO_BUILD_ISOLATION"] == "false"
     pth = next(TOOLS_VENV.glob("lib/python*/site-packages/relu_bench_pythons.pth"))
     probe = "import os; print(os.environ.get('PIP_NO_BUILD_ISOLATION'))"
-    for argv0, wanted in (("asv", "false"), ("pip", "None")):  # asv's environments only, not the tools' own pip
-        script = f"import sys; sys.argv[0] = {argv0!r}; exec(open({str(pth)!r}).read()); {probe}"
+    programs = [("asv", ["python", "asv"], "false"), ("-m", ["python", "-m", "asv"], "false")]
+    programs += [("pip", ["python", "pip"], "None"), ("-m", ["python", "-m", "pip"], "None")]  # not the tools' own pip
+    for argv0, orig_argv, wanted in programs:
+        script = f"import sys; sys.argv[0], sys.orig_argv = {argv0!r}, {orig_argv!r}; exec(open({str(pth)!r}).read())"
+        script += f"; {probe}"
         env = {k: v for k, v in os.environ.items() if k != "PIP_NO_BUILD_ISOLATION"}
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
         assert out.stdout.strip() == wanted, out.stderr
