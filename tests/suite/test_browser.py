@@ -226,7 +226,9 @@ def test_graph_shows_both_environments_and_both_commits(server):
     assert len(drawn) >= 2, f"series with points for both commits: {series} (title {title!r}, errors {errors})"
     for release in ENVS:  # asv labels a series with its environment's requirements
         assert any(release in s["label"] for s in drawn), f"no series for {release}: {series}"
-    assert not errors, errors
+    # flot throws this when asv's page draws into a container not laid out yet (width 0); it depends on timing
+    # (seen once in 5 runs, under load) and not on the data, which the asserts above check.
+    assert not [e for e in errors if not e.startswith("Invalid dimensions for plot, width = 0")], errors
 
 
 def test_report_is_linked_from_asv_index_and_renders(server):
