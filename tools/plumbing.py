@@ -91,6 +91,10 @@ def tally(result_file, benchmarks):
 SUITE_FILES = ("pyproject.toml", "relu_impls/__init__.py")
 
 
+def _lacks(repo, commit, path):
+    return subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=repo, capture_output=True).returncode != 0
+
+
 def history_commits(last, results_dir, env_names, repo=ROOT):
     """The newest `last` commits of HEAD's first-parent line, oldest first, sorted into
     (to run, already done, predating the suite). Done: a result file for every environment in `env_names`
@@ -104,12 +108,7 @@ def history_commits(last, results_dir, env_names, repo=ROOT):
     )
     to_run, done, predating = [], [], []
     for commit in reversed(out.stdout.split()):
-        lacks = [
-            path
-            for path in SUITE_FILES
-            if subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=repo, capture_output=True).returncode
-        ]
-        if lacks:
+        if any(_lacks(repo, commit, path) for path in SUITE_FILES):
             predating.append(commit)
         elif all(os.path.exists(os.path.join(results_dir, f"{commit[:8]}-{name}.json")) for name in env_names):
             done.append(commit)

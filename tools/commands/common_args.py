@@ -1,6 +1,7 @@
 """Argument builders the subcommands share."""
 
 import argparse
+import json
 from pathlib import Path
 
 from tools.matrix import unknown
@@ -42,3 +43,10 @@ def chosen_releases(parser, named, table, default):
     if error:
         parser.error(error)
     return named or default
+
+
+def load_saved(path, command):
+    """The JSON a command saved on its last run, for --no-run; a clear exit when there is none."""
+    if not path.exists():
+        raise SystemExit(f"relu-bench {command}: no {path.name} in {path.parent} (run it without --no-run first)")
+    return json.loads(path.read_text())

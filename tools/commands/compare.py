@@ -38,7 +38,7 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from tools.commands.common_args import add_bench, add_command, add_env_dir
+from tools.commands.common_args import add_bench, add_command, add_env_dir, load_saved
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
 from tools.paired import PLAN
@@ -110,9 +110,7 @@ def run(args):
 
     saved = output / "paired.json"
     if args.no_run:
-        if not saved.exists():
-            raise SystemExit(f"relu-bench compare: no paired timings in {output} (run it without --no-run first)")
-        paired_results = json.loads(saved.read_text())
+        paired_results = load_saved(saved, "compare")
     else:
         code = run_asv(conf_path, output, [base, head], env_names, bench)
         print(f"asv run exited {code}", flush=True)

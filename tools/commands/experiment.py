@@ -41,7 +41,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from tools import paired, prcheck, rule
-from tools.commands.common_args import add_command, add_env_dir
+from tools.commands.common_args import add_command, add_env_dir, load_saved
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
 from tools.plumbing import environments
@@ -328,9 +328,7 @@ def run(args):
     output.mkdir(parents=True, exist_ok=True)
     saved = output / "experiment.json"
     if args.no_run:
-        if not saved.exists():
-            raise SystemExit(f"relu-bench experiment: no experiment in {output} (run it without --no-run first)")
-        record = json.loads(saved.read_text())
+        record = load_saved(saved, "experiment")
     else:
         for old in output.glob("trial-*"):
             shutil.rmtree(old)
