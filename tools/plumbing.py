@@ -1,14 +1,16 @@
 """asv plumbing the subcommands share: asv's environments for releases, running asv, and what asv stored,
 read through asv's own modules (its benchmark selection, its result files)."""
 
+import json
 import math
 import os
 import subprocess
 import sys
 from itertools import product
 
-from tools.config import ASV_CONF, ROOT
+from tools.config import ASV_CONF, ROOT, load_asv_conf
 from tools.matrix import releases
+from tools.pythons import asv_environ
 
 
 def asv_config(conf_path=ASV_CONF):
@@ -48,6 +50,52 @@ def asv(*args, env, check=True, quiet=False):
     out = subprocess.DEVNULL if quiet else None
     cmd = [sys.executable, "-m", "asv", *args]
     return subprocess.run(cmd, cwd=ROOT, env=env, check=check, stdout=out).returncode
+
+
+def scratch_conf(output, env_dir, benchmark_dir):
+    """asv.conf.json with absolute paths, the suite in `benchmark_dir`, and results under OUTPUT/results (the
+    project's history stays clean); its path."""
+    conf = load_asv_conf()
+    conf.update(
+        repo=str(ROOT),
+        benchmark_dir=str(benchmark_dir),
+        env_dir=str(env_dir),
+        results_dir=str(output / "results"),
+        html_dir=str(output / "html"),
+    )
+    path = output / "asv.conf.json"
+    path.write_text(json.dumps(conf, indent=1))
+    return path
+
+
+def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=False):
+    """Benchmark `commits` in one asv run of a scratch_conf, as asv machine `machine`; asv's exit status."""
+    env = asv_environ()
+    asv = [sys.executable, "-m", "asv"]
+    subprocess.run(
+        [*asv, "machine", "--yes", "--machine", machine, "--config", str(conf_path)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    machine_dir = output / "results" / machine
+    for commit in commits:  # stale results of an earlier run would be read otherwise
+        for old in machine_dir.glob(f"{commit[:8]}-*.json"):
+            old.unlink()
+    hashes = output / "commits.txt"
+    hashes.write_text("".join(f"{commit}\n" for commit in commits))
+    cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", machine]
+    cmd += ["--show-stderr", "--no-pull"]
+    for name in env_names:
+        cmd += ["-E", name]
+    for regex in bench:
+        cmd += ["--bench", regex]
+    # asv exits 2 when a benchmark raised, 1 when an environment failed: the result files say which.
+    if quiet:
+        return subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, env=env, cwd=ROOT).returncode
 
 
 def selected(regexes, conf_path=ASV_CONF):

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools import plumbing
 from tools.config import ROOT, load_asv_conf
 from tools.paired import PLAN, extract, paired
-from tools.pythons import asv_environ
 from tools.rule import FAILED, RULE, VANISHED, Comparison, collect, judge, load_results, release_label, timings
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
@@ -31,19 +31,8 @@ def judging_suite(output, commit):
 
 
 def scratch_conf(output, env_dir, suite_commit):
-    """asv.conf.json with absolute paths, the judging suite of `suite_commit`, and results under OUTPUT/results
-    (the project's history stays clean)."""
-    conf = load_asv_conf()
-    conf.update(
-        repo=str(ROOT),
-        benchmark_dir=str(judging_suite(output, suite_commit)),
-        env_dir=str(env_dir),
-        results_dir=str(output / "results"),
-        html_dir=str(output / "html"),
-    )
-    path = output / "asv.conf.json"
-    path.write_text(json.dumps(conf, indent=1))
-    return path
+    """asv.conf.json for the check: the judging suite of `suite_commit`, results under OUTPUT/results."""
+    return plumbing.scratch_conf(output, env_dir, judging_suite(output, suite_commit))
 
 
 def env_label(e):
@@ -65,30 +54,7 @@ def rev_parse(ref):
 
 def run_asv(conf_path, output, commits, env_names, bench, machine=MACHINE):
     """Benchmark `commits` in one asv run (every selected benchmark but the time_ ones); asv's exit status."""
-    env = asv_environ()
-    asv = [sys.executable, "-m", "asv"]
-    subprocess.run(
-        [*asv, "machine", "--yes", "--machine", machine, "--config", str(conf_path)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    machine_dir = output / "results" / machine
-    for commit in commits:  # stale results of an earlier run would be compared otherwise
-        for old in machine_dir.glob(f"{commit[:8]}-*.json"):
-            old.unlink()
-    hashes = output / "commits.txt"
-    hashes.write_text("".join(f"{commit}\n" for commit in commits))
-    cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", machine]
-    cmd += ["--show-stderr", "--no-pull"]
-    for name in env_names:
-        cmd += ["-E", name]
-    for regex in bench:
-        cmd += ["--bench", NOT_TIMED + f"(?:{regex})"]
-    print("$ " + " ".join(cmd), flush=True)
-    # asv exits 2 when a benchmark raised, 1 when an environment failed: the result files say which, below.
-    return subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    return plumbing.scratch_run(conf_path, output, commits, env_names, [NOT_TIMED + f"(?:{r})" for r in bench], machine)
 
 
 def run_paired(conf_path, base, head, envs, bench, plan=PLAN):

@@ -1,35 +1,43 @@
-"""Does asv time what a user's loop times? asv's figures against a standalone steady-state loop.
+"""Does asv time what a user's loop times? asv's figures against a standalone steady-state loop, in turns.
 
-    relu-bench fidelity [--release NAME]... [--commit REV] [--machine NAME]
+    relu-bench fidelity [--release NAME]... [--commit REV] [--env-dir DIR]
 
 For the copy floor and four variants, forward and gradient, at 1000x1000 float64
-(random signs, C linker), in each release's asv environment: the figure asv
-stored for the commit (`relu-bench bench` first) and a plain `timeit`
-loop in the same environment, written without the suite (relu_impls and numpy
-only, glibc's default malloc): one compiled function called on one array, as a
-training loop calls it. The loop runs in PROCESSES fresh processes, as asv times
-in `rounds` processes: where an array lies in memory sets a function's speed for
-the life of a process (±15 % on a 2-core VM), so one process against asv's
-pooled samples is no comparison. Prints asv ÷ the loop's median over its
-processes, and the loop's own spread (slowest process ÷ fastest); exit 1 when
-any ratio is above LIMIT, 2 when a figure is missing.
+(random signs, C linker), in each release's asv environment: asv's figure (an
+`asv run` of exactly these points, the commit's project, this tree's suite, its
+results in a scratch folder, not the history; it builds a missing
+environment as `relu-bench bench` does) and a plain `timeit` loop in the
+same environment, written without the suite (relu_impls and numpy only, glibc's
+default malloc): one compiled function called on one array, as a training loop
+calls it.
+
+The two take TURNS turns each, alternating (asv, loop, loop, asv, ...): on a
+shared machine the same function's speed moves by 20-50 % over minutes and
+between processes, so a stored figure against a loop run later compares two
+moments, not two ways of timing (switch_lt forward read 1.45 that way, then
+0.93 with both run minutes apart). Prints the median over the turns of each,
+its spread (slowest ÷ fastest) and asv ÷ loop; exit 1 when any ratio is above
+LIMIT, 2 when a figure is missing (asv failed or skipped a point).
 """
 
 import json
 import os
+import re
 import statistics
 import subprocess
+import tempfile
 from itertools import product
 from pathlib import Path
 
-from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
-from tools.config import ROOT, asv_path
+from tools.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases
+from tools.config import ROOT, asv_path, load_asv_conf
 from tools.matrix import profile_releases, releases
-from tools.plumbing import environments
+from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pythons import asv_environ, link_pythons
 
 LIMIT = 1.2
-PROCESSES = 4
+TURNS = 4
+MACHINE = "fidelity"  # asv machine name in the scratch results
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
 POINTS = [
     ("floors.Floors.time_floor", ("copy", "1000x1000", "float64"), "copy", "forward"),
@@ -77,59 +85,85 @@ def asv_figures(result_file):
 def setup_arguments(subparsers):
     parser = add_command(subparsers, "fidelity", __doc__, run)
     add_releases(parser, "--release", "relu-bench bench's")
-    parser.add_argument("--commit", default="HEAD", help="whose asv results to read (HEAD)")
-    add_machine(parser)
+    parser.add_argument("--commit", default="HEAD", help="whose project asv installs (HEAD)")
+    add_env_dir(parser)
+
+
+def spread(values):
+    return f"×{max(values) / min(values):.2f}"
+
+
+def asv_turn(conf_path, output, commit, env, bench):
+    """{(benchmark, params): figure} of one asv run of the POINTS; a point asv gave no number is absent."""
+    code = scratch_run(conf_path, output, [commit], [env.name], bench, MACHINE, quiet=True)
+    if code:  # its log is hidden to keep the table readable; relu-bench bench shows it
+        print(f"(asv run in {env.name} exited {code}: `relu-bench bench --bench ...` shows why)", flush=True)
+    result_file = output / "results" / MACHINE / f"{commit[:8]}-{env.name}.json"
+    return asv_figures(result_file) if result_file.exists() else {}
+
+
+def loop_turn(env, points):
+    """{"name/function": seconds per call} of one standalone loop process."""
+    # The loop imports the environment's relu_impls, not this checkout's.
+    loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    cmd = [str(Path(env._path, "bin", "python")), "-c", LOOP, points]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=loop_env)
+    if proc.returncode:
+        raise SystemExit(f"relu-bench fidelity: the loop failed in {env.name}:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run(args):
-    from asv.machine import Machine
-
     table = releases()
     wanted = chosen_releases(args.parser, args.release, table, profile_releases("default", table))
     link_pythons(table[name]["python"] for name in wanted)
-    envs = environments(wanted, asv_environ())
     commit = subprocess.run(["git", "rev-parse", args.commit], cwd=ROOT, capture_output=True, text=True, check=True)
     commit = commit.stdout.strip()
-    machine = args.machine or Machine.get_unique_machine_name()
-    # The loop imports the environment's relu_impls, not this checkout's.
-    loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     points = json.dumps([(name, function) for _, _, name, function in POINTS])
+    bench = [
+        f"^{re.escape(benchmark)}\\({re.escape(', '.join(repr(p) for p in params))}\\)$"
+        for benchmark, params, *_ in POINTS
+    ]
 
-    print(f"asv ÷ standalone loop, commit {commit[:8]}, machine {machine} (1000x1000 float64, random signs, C linker)")
-    print(f"\n| release | point | asv | loop: median of {PROCESSES} processes (slowest ÷ fastest) | asv ÷ loop |")
+    print(f"asv ÷ standalone loop, commit {commit[:8]} (1000x1000 float64, random signs, C linker), {TURNS} turns each")
+    print("\n| release | point | asv: median (slowest ÷ fastest) | loop: median (slowest ÷ fastest) | asv ÷ loop |")
     print("|---|---|---|---|---|")
     worst, missing = 0.0, 0
-    for release in wanted:
-        result_file = (
-            asv_path("results_dir") / machine / f"{commit[:8]}-{envs[release].name if release in envs else ''}.json"
-        )
-        if release not in envs or not result_file.exists():
-            print(f"| {release} | (no asv results of {commit[:8]}: run `relu-bench bench` first) | | | |")
-            missing += 1
-            continue
-        python = Path(envs[release]._path, "bin", "python")
-        loops = []
-        for _ in range(PROCESSES):
-            cmd = [str(python), "-c", LOOP, points]
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=loop_env)
-            if proc.returncode:
-                raise SystemExit(f"relu-bench fidelity: the loop failed in {release}:\n{proc.stderr[-2000:]}")
-            loops.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        figures = asv_figures(result_file)
-        ratios = []
-        for benchmark, params, name, function in POINTS:
-            figure = figures.get((benchmark, params))
-            per_process = [loop[f"{name}/{function}"] for loop in loops]
-            standalone = statistics.median(per_process)
-            spread = f"{standalone * 1e6:.0f} µs (×{max(per_process) / min(per_process):.2f})"
-            if figure is None:
-                print(f"| {release} | {name} {function} | missing | {spread} | — |")
+    with tempfile.TemporaryDirectory(prefix="relu-bench-fidelity-") as tmp:
+        output = Path(tmp)
+        env_dir = (args.env_dir or asv_path("env_dir")).resolve()
+        conf_path = scratch_conf(output, env_dir, ROOT / load_asv_conf()["benchmark_dir"])
+        envs = environments(wanted, asv_environ(), conf_path)
+        for release in wanted:
+            if release not in envs:
+                print(f"| {release} | (no asv environment: its Python is missing, `relu-bench envs list`) | | | |")
                 missing += 1
                 continue
-            ratios.append(figure / standalone)
-            worst = max(worst, ratios[-1])
-            print(f"| {release} | {name} {function} | {figure * 1e6:.0f} µs | {spread} | {figure / standalone:.2f} |")
-        if ratios:
-            print(f"| {release} | median | | | {statistics.median(ratios):.2f} |")
+            asv_runs, loops = [], []
+            for turn in range(TURNS):
+                # asv, loop, loop, asv, ...: a drift over the run weighs on both alike.
+                for step in ("asv", "loop") if turn % 2 == 0 else ("loop", "asv"):
+                    if step == "asv":
+                        asv_runs.append(asv_turn(conf_path, output, commit, envs[release], bench))
+                    else:
+                        loops.append(loop_turn(envs[release], points))
+            ratios = []
+            for benchmark, params, name, function in POINTS:
+                figures = [run[benchmark, params] for run in asv_runs if (benchmark, params) in run]
+                per_process = [loop[f"{name}/{function}"] for loop in loops]
+                standalone = statistics.median(per_process)
+                loop_cell = f"{standalone * 1e6:.0f} µs ({spread(per_process)})"
+                if len(figures) < TURNS:
+                    lost = f"missing in {TURNS - len(figures)} of {TURNS} asv runs"
+                    print(f"| {release} | {name} {function} | {lost} | {loop_cell} | — |")
+                    missing += 1
+                    continue
+                figure = statistics.median(figures)
+                ratios.append(figure / standalone)
+                worst = max(worst, ratios[-1])
+                asv_cell = f"{figure * 1e6:.0f} µs ({spread(figures)})"
+                print(f"| {release} | {name} {function} | {asv_cell} | {loop_cell} | {ratios[-1]:.2f} |")
+            if ratios:
+                print(f"| {release} | median | | | {statistics.median(ratios):.2f} |")
     print(f"\nworst asv ÷ loop: {worst:.2f} (goal ≤ {LIMIT})")
     return 2 if missing else 1 if worst > LIMIT else 0
