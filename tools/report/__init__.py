@@ -46,13 +46,18 @@ def build(results_dir, out_dir, machine=None, commit=None):
     commit = files[0].commit_hash
     semantics_by_env = report_semantics.load(mdir, commit)
     releases, warnings = identify(files, semantics_by_env)
-    timings = report_results.timings(files, report_results.load_benchmarks(results_dir), releases)
+    timings, unjudged = report_results.timings(files, report_results.load_benchmarks(results_dir), releases)
     semantics = {releases[env]: rec for env, rec in semantics_by_env.items() if env in releases}
     for release in releases.values():
         if release not in semantics:
             warnings.append(f"{release.label}: no semantics stored (run `relu-bench report collect` where its env is)")
         elif semantics[release]["commit_hash"] != commit:
             warnings.append(f"{release.label}: semantics measured at commit {semantics[release]['commit_hash'][:8]}")
+    warnings += [
+        f"{releases[env].label}: {n} timings left out, without a confidence interval (single samples, e.g. "
+        "`asv run --quick`: too few to judge a change by)"
+        for env, n in unjudged.items()
+    ]
     timed = {t.release for t in timings}
     warnings += [
         f"{r.label}: no timings in its result file (failed or skipped)" for r in releases.values() if r not in timed

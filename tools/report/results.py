@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Tuple
 
 from relu_impls.releases import LIBRARIES, library_pin, version_tuple  # imports no backend
 from tools.report.series import FLOOR
@@ -56,7 +56,7 @@ class Timing:
     variant: str
     function: str  # "forward", "gradient", or "floor"
     seconds: float
-    ci: Optional[Tuple[float, float]]  # asv's 99% confidence interval; None for a single sample
+    ci: Tuple[float, float]  # asv's 99% confidence interval
     env_name: str
 
     @property
@@ -100,24 +100,28 @@ def result_files(mdir, commit=None):
 
 
 def _points(result, name):
-    """[(param values as strings, value, ci)] of one benchmark in an asv Results; failed and skipped points left out."""
+    """([(param values as strings, value, ci)], how many points had no confidence interval) of one benchmark in an
+    asv Results. Failed and skipped points are left out, and so are points without an interval: asv gives one from 2
+    samples on, so these are single samples (`asv run --quick`), too few to judge a change by."""
     params = result.get_result_params(name)
     values = result.get_result_value(name, params)
     stats = result.get_result_stats(name, params) or [None] * len(values)
-    out = []
+    out, unjudged = [], 0
     for combo, value, stat in zip(product(*params), values, stats):
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue  # failed (None) or skipped (NaN)
         a, b = (stat or {}).get("ci_99_a"), (stat or {}).get("ci_99_b")
-        # asv writes (-inf, inf) where one sample gives no interval.
-        ci = (a, b) if a is not None and b is not None and math.isfinite(a) and math.isfinite(b) else None
-        out.append(([p.strip("'\"") for p in combo], value, ci))
-    return out
+        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):  # asv writes (-inf, inf)
+            unjudged += 1
+            continue
+        out.append(([p.strip("'\"") for p in combo], value, (a, b)))
+    return out, unjudged
 
 
 def timings(files, benchmarks, releases):
-    """Timing records from asv Results; `releases` maps env names to their Release."""
-    found = {}
+    """(Timing records from asv Results, {env name: points left out for want of a confidence interval});
+    `releases` maps env names to their Release."""
+    found, unjudged = {}, {}
     names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
     missing = [name for name in names if name not in benchmarks]
     if missing:
@@ -131,14 +135,17 @@ def timings(files, benchmarks, releases):
             if name not in stored:
                 continue
             param_names = benchmarks[name]["param_names"]
-            for combo, value, ci in _points(f, name):
+            points, left_out = _points(f, name)
+            if left_out:
+                unjudged[f.env_name] = unjudged.get(f.env_name, 0) + left_out
+            for combo, value, ci in points:
                 p = dict(fixed, **dict(zip(param_names, combo)))
                 variant = p.get("floor", p.get("variant"))
                 if function == "floor" and variant != FLOOR:
                     continue
                 t = Timing(release, p["linker"], p["shape"], p["dtype"], variant, function, value, ci, f.env_name)
                 found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
-    return list(found.values())
+    return list(found.values()), unjudged
 
 
 def load_benchmarks(results_dir):
