@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import plumbing
 from tools.config import ROOT, load_asv_conf
 from tools.paired import PLAN, extract, paired
 from tools.rule import FAILED, RULE, VANISHED, Comparison, collect, judge, load_results, release_label, timings
@@ -30,11 +29,6 @@ def judging_suite(output, commit):
     return suite / conf["benchmark_dir"]
 
 
-def scratch_conf(output, env_dir, suite_commit):
-    """asv.conf.json for the check: the judging suite of `suite_commit`, results under OUTPUT/results."""
-    return plumbing.scratch_conf(output, env_dir, judging_suite(output, suite_commit))
-
-
 def env_label(e):
     """An asv Environment's release name, as the result rows show it."""
     return release_label(dict(e.requirements), e.name)
@@ -52,9 +46,9 @@ def rev_parse(ref):
     return out.stdout.strip()
 
 
-def run_asv(conf_path, output, commits, env_names, bench, machine=MACHINE):
-    """Benchmark `commits` in one asv run (every selected benchmark but the time_ ones); asv's exit status."""
-    return plumbing.scratch_run(conf_path, output, commits, env_names, [NOT_TIMED + f"(?:{r})" for r in bench], machine)
+def untimed(bench):
+    """asv --bench regexes for the benchmarks of `bench` that the check's asv run measures: all but the time_ ones."""
+    return [NOT_TIMED + f"(?:{regex})" for regex in bench]
 
 
 def run_paired(conf_path, base, head, envs, bench, plan=PLAN):

@@ -42,9 +42,9 @@ from tools.commands.common_args import add_bench, add_command, add_env_dir, load
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
 from tools.paired import PLAN
-from tools.plumbing import environments
+from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pr_table import order, render
-from tools.prcheck import compare, rev_parse, run_asv, run_paired, scratch_conf
+from tools.prcheck import MACHINE, compare, judging_suite, rev_parse, run_paired, untimed
 from tools.pythons import asv_environ, link_pythons
 from tools.rule import RULE, exit_code
 
@@ -92,7 +92,7 @@ def run(args):
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = scratch_conf(output, env_dir, base)
+    conf_path = scratch_conf(output, env_dir, judging_suite(output, base))
 
     table = releases()
     wanted = args.env or profile_releases("full" if args.full_matrix else "pr", table)
@@ -112,7 +112,7 @@ def run(args):
     if args.no_run:
         paired_results = load_saved(saved, "compare")
     else:
-        code = run_asv(conf_path, output, [base, head], env_names, bench)
+        code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)
         paired_results = run_paired(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
         saved.write_text(json.dumps(paired_results, indent=1))

@@ -44,7 +44,7 @@ from tools import paired, prcheck, rule
 from tools.commands.common_args import add_command, add_env_dir, load_saved
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
-from tools.plumbing import environments
+from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pr_table import render
 from tools.pythons import asv_environ, link_pythons
 
@@ -156,7 +156,14 @@ def describe(c):
 def count(record, commits):
     """The deterministic figures of every commit: one asv run into OUTPUT/counts; (seconds, asv exit)."""
     started = time.monotonic()
-    code = prcheck.run_asv(Path(record["conf"]), Path(record["counts"]), commits, record["env_names"], record["bench"])
+    code = scratch_run(
+        Path(record["conf"]),
+        Path(record["counts"]),
+        commits,
+        record["env_names"],
+        prcheck.untimed(record["bench"]),
+        prcheck.MACHINE,
+    )
     return time.monotonic() - started, code
 
 
@@ -265,7 +272,7 @@ def prepare(args, output):
     envs = args.env or profile_releases("pr", table)
     link_pythons(table[name]["python"] for name in envs if name in table)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = prcheck.scratch_conf(output / "counts", env_dir, base)
+    conf_path = scratch_conf(output / "counts", env_dir, prcheck.judging_suite(output / "counts", base))
     found = environments(envs, asv_environ(), conf_path)
     missing = [name for name in envs if name not in found]
     if missing:
