@@ -44,9 +44,24 @@ def environments(wanted, env, conf_path=ASV_CONF):
     return found
 
 
+def rev_parse(ref):
+    """The full hash of the commit `ref` names; a clear exit when it names none."""
+    out = subprocess.run(
+        ["git", "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise SystemExit(f"relu-bench: not a commit: {ref!r} ({out.stderr.strip()})")
+    return out.stdout.strip()
+
+
 def asv(*args, env, check=True, quiet=False):
-    """Run `asv ARGS` (this Python's asv) in the repository; its exit status."""
-    print("$ asv " + " ".join(args), flush=True)
+    """Run `asv ARGS` (this Python's asv) in the repository, echoed unless quiet (then its output is hidden too);
+    its exit status."""
+    if not quiet:
+        print("$ asv " + " ".join(map(str, args)), flush=True)
     out = subprocess.DEVNULL if quiet else None
     cmd = [sys.executable, "-m", "asv", *args]
     return subprocess.run(cmd, cwd=ROOT, env=env, check=check, stdout=out).returncode
@@ -71,31 +86,19 @@ def scratch_conf(output, env_dir, benchmark_dir):
 def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=False):
     """Benchmark `commits` in one asv run of a scratch_conf, as asv machine `machine`; asv's exit status."""
     env = asv_environ()
-    asv = [sys.executable, "-m", "asv"]
-    subprocess.run(
-        [*asv, "machine", "--yes", "--machine", machine, "--config", str(conf_path)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    machine_dir = output / "results" / machine
+    asv("machine", "--yes", "--machine", machine, "--config", conf_path, env=env, quiet=True)
     for commit in commits:  # stale results of an earlier run would be read otherwise
-        for old in machine_dir.glob(f"{commit[:8]}-*.json"):
+        for old in (output / "results" / machine).glob(f"{commit[:8]}-*.json"):
             old.unlink()
     hashes = output / "commits.txt"
     hashes.write_text("".join(f"{commit}\n" for commit in commits))
-    cmd = [*asv, "run", f"HASHFILE:{hashes}", "--config", str(conf_path), "--machine", machine]
-    cmd += ["--show-stderr", "--no-pull"]
+    cmd = ["run", f"HASHFILE:{hashes}", "--config", conf_path, "--machine", machine, "--show-stderr", "--no-pull"]
     for name in env_names:
         cmd += ["-E", name]
     for regex in bench:
         cmd += ["--bench", regex]
     # asv exits 2 when a benchmark raised, 1 when an environment failed: the result files say which.
-    if quiet:
-        return subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
-    print("$ " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    return asv(*cmd, env=env, check=False, quiet=quiet)
 
 
 def selected(regexes, conf_path=ASV_CONF):

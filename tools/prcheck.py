@@ -3,7 +3,6 @@ time_ ones, paired timings of the time_ ones, then the rule (tools/rule.py) over
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -32,18 +31,6 @@ def judging_suite(output, commit):
 def env_label(e):
     """An asv Environment's release name, as the result rows show it."""
     return release_label(dict(e.requirements), e.name)
-
-
-def rev_parse(ref):
-    out = subprocess.run(
-        ["git", "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode:
-        raise SystemExit(f"relu-bench compare: not a commit: {ref!r} ({out.stderr.strip()})")
-    return out.stdout.strip()
 
 
 def untimed(bench):

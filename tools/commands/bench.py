@@ -25,7 +25,7 @@ from pathlib import Path
 from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
 from tools.config import ROOT, asv_path, profiles
 from tools.matrix import profile_releases, releases
-from tools.plumbing import SUITE_FILES, asv, environments, history_commits, selected, tally
+from tools.plumbing import SUITE_FILES, asv, environments, history_commits, rev_parse, selected, tally
 from tools.pythons import asv_environ, link_pythons
 from tools.report.semantics import asv_environments, collect
 
@@ -98,8 +98,7 @@ def run(args):
             print("nothing new to run")
             return 0
     else:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
-        commits = [head.stdout.strip()]
+        commits = [rev_parse("HEAD")]
 
     asv("machine", "--yes", *(["--machine", args.machine] if args.machine else []), env=env, quiet=True)
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as hashfile:

@@ -42,9 +42,9 @@ from tools.commands.common_args import add_bench, add_command, add_env_dir, load
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
 from tools.paired import PLAN
-from tools.plumbing import environments, scratch_conf, scratch_run
+from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
 from tools.pr_table import order, render
-from tools.prcheck import MACHINE, compare, judging_suite, rev_parse, run_paired, untimed
+from tools.prcheck import MACHINE, compare, judging_suite, run_paired, untimed
 from tools.pythons import asv_environ, link_pythons
 from tools.rule import RULE, exit_code
 

@@ -44,7 +44,7 @@ from tools import paired, prcheck, rule
 from tools.commands.common_args import add_command, add_env_dir, load_saved
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
-from tools.plumbing import environments, scratch_conf, scratch_run
+from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
 from tools.pr_table import render
 from tools.pythons import asv_environ, link_pythons
 
@@ -267,7 +267,7 @@ def summary(record, judging):
 
 def prepare(args, output):
     """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
-    base = prcheck.rev_parse(args.base)
+    base = rev_parse(args.base)
     table = releases()
     envs = args.env or profile_releases("pr", table)
     link_pythons(table[name]["python"] for name in envs if name in table)

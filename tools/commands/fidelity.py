@@ -32,7 +32,7 @@ from pathlib import Path
 from tools.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases
 from tools.config import ROOT, asv_path, load_asv_conf
 from tools.matrix import profile_releases, releases
-from tools.plumbing import environments, scratch_conf, scratch_run
+from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
 from tools.pythons import asv_environ, link_pythons
 
 LIMIT = 1.2
@@ -113,12 +113,25 @@ def loop_turn(env, points):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def turns(conf_path, output, commit, env, bench, points):
+    """(asv's figures, the loop's figures) of TURNS turns each, in the order asv, loop, loop, asv, ...:
+    a drift over the run weighs on both alike."""
+    asv_runs, loops = [], []
+    for turn in range(TURNS):
+        asv_first = turn % 2 == 0
+        if not asv_first:
+            loops.append(loop_turn(env, points))
+        asv_runs.append(asv_turn(conf_path, output, commit, env, bench))
+        if asv_first:
+            loops.append(loop_turn(env, points))
+    return asv_runs, loops
+
+
 def run(args):
     table = releases()
     wanted = chosen_releases(args.parser, args.release, table, profile_releases("default", table))
     link_pythons(table[name]["python"] for name in wanted)
-    commit = subprocess.run(["git", "rev-parse", args.commit], cwd=ROOT, capture_output=True, text=True, check=True)
-    commit = commit.stdout.strip()
+    commit = rev_parse(args.commit)
     points = json.dumps([(name, function) for _, _, name, function in POINTS])
     bench = [
         f"^{re.escape(benchmark)}\\({re.escape(', '.join(repr(p) for p in params))}\\)$"
@@ -139,17 +152,10 @@ def run(args):
                 print(f"| {release} | (no asv environment: its Python is missing, `relu-bench envs list`) | | | |")
                 missing += 1
                 continue
-            asv_runs, loops = [], []
-            for turn in range(TURNS):
-                # asv, loop, loop, asv, ...: a drift over the run weighs on both alike.
-                for step in ("asv", "loop") if turn % 2 == 0 else ("loop", "asv"):
-                    if step == "asv":
-                        asv_runs.append(asv_turn(conf_path, output, commit, envs[release], bench))
-                    else:
-                        loops.append(loop_turn(envs[release], points))
+            asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points)
             ratios = []
             for benchmark, params, name, function in POINTS:
-                figures = [run[benchmark, params] for run in asv_runs if (benchmark, params) in run]
+                figures = [found[benchmark, params] for found in asv_runs if (benchmark, params) in found]
                 per_process = [loop[f"{name}/{function}"] for loop in loops]
                 standalone = statistics.median(per_process)
                 loop_cell = f"{standalone * 1e6:.0f} µs ({spread(per_process)})"
