@@ -85,7 +85,11 @@ def run_worker(python, plan, environ=None):
         plan_file.write_text(json.dumps(dict(plan, out=str(out))))
         # From the scratch dir: neither the repository's nor the environment's installed relu_impls comes first.
         done = subprocess.run(
-            [str(Path(python).absolute()), str(WORKER), str(plan_file)], cwd=tmp, env=environ, capture_output=True, text=True
+            [str(Path(python).absolute()), str(WORKER), str(plan_file)],
+            cwd=tmp,
+            env=environ,
+            capture_output=True,
+            text=True,
         )
         if done.returncode or not out.exists():
             raise RuntimeError(f"timing process failed in {python} (exit {done.returncode}):\n{done.stderr[-3000:]}")
