@@ -1,14 +1,36 @@
 """Running the pull-request check: BASE's suite, one asv run of both commits for every benchmark but the
-time_ ones, paired timings of the time_ ones, then the rule (tools/rule.py) over both."""
+time_ ones, the time_ ones timed paired (one process) and across processes (interleaved rounds), then the
+rule (tools/rule.py) over all of it."""
 
 import json
+import math
 import shutil
+import statistics
 import sys
+import tempfile
+from itertools import product
 from pathlib import Path
 
 from tools.config import ROOT, load_asv_conf
 from tools.paired import PLAN, extract, paired
-from tools.rule import FAILED, RULE, VANISHED, Comparison, collect, judge, load_results, release_label, timings
+from tools.rule import (
+    BETTER,
+    FAILED,
+    FASTER,
+    RULE,
+    SAME,
+    SLOWER,
+    VANISHED,
+    WORSE,
+    Comparison,
+    collect,
+    judge,
+    load_results,
+    release_label,
+    timings,
+)
+from tools.significance import t_test_p
+from tools.trials import TRIAL_PLAN, Arm, interleaved
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
 # Every benchmark but the time_ ones, which paired timing measures instead.
@@ -52,14 +74,124 @@ def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
     return found
 
 
-def compare(conf_path, output, base, head, env_names, bench, paired_results, rule=RULE, machine=MACHINE):
-    """The judged comparisons: the paired timings, and the other benchmarks' result files under OUTPUT/results."""
+def _side(state):
+    """tools/trials.py's state text as the worker's side state ("ok", {"skip": why}, {"error": why})."""
+    if state == "ok":
+        return "ok"
+    kind, _, why = state.partition(": ")
+    return {"skip": why} if kind == "skipped" else {"error": why}
+
+
+def across_processes(base, head):
+    """Two arms' trials.Outcome of one benchmark in the shape of a paired outcome, one block per round."""
+    rounds = [list(pair) for pair in zip(base.figures, head.figures)]
+    result = {"label": base.label, "sides": [_side(base.state), _side(head.state)], "blocks": rounds}
+    if rounds:
+        logs = [math.log(h / b) for b, h in rounds]
+        result.update(
+            ratio=math.exp(statistics.median(logs)),
+            p=t_test_p(logs),
+            base=base.median,
+            head=head.median,
+        )
+    return result
+
+
+def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN):
+    """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
+    benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds."""
+    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
+    found = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = [
+            extract(commit, "relu_impls", ROOT, Path(tmp, side)) for side, commit in (("base", base), ("head", head))
+        ]
+        for e in envs:
+            print(f"timing across processes in {e.name}", flush=True)
+            python = Path(e._path, "bin", "python")
+            arms = [Arm("base", python, trees[0]), Arm("head", python, trees[1])]
+            outcomes = interleaved(arms, bench, plan, suite)
+            broken = [o.state for arm in outcomes.values() for n, o in arm.items() if n == "(any benchmark)"]
+            if broken:
+                found[env_label(e)] = {"error": broken[0]}
+                continue
+            names = set(outcomes["base"]) & set(outcomes["head"])
+            found[env_label(e)] = {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in names}
+    return found
+
+
+def timed_points(benchmarks):
+    """{asv name: parameter label} of the selected time_ points of asv's Benchmarks (BASE's suite)."""
+    points = {}
+    for key, bench in benchmarks.items():
+        if bench["type"] != "time":
+            continue
+        combos = list(product(*bench["params"])) if bench["params"] else [()]
+        for index in benchmarks.benchmark_selection.get(key) or range(len(combos)):
+            combo = combos[index]
+            name = f"{key}({', '.join(combo)})" if combo else key
+            points[name] = ", ".join(f"{n}={v.strip(chr(39))}" for n, v in zip(bench["param_names"], combo))
+    return points
+
+
+def vanished_timings(expected, *results):
+    """A VANISHED comparison for each expected time_ point that a timing (paired, across processes) never
+    returned, per environment: the worker's outcome is all the check knows, so what is not there is lost."""
+    missing = []
+    for env in sorted({env for found in results for env in found}):
+        outcomes = [found[env] for found in results if env in found and "error" not in found[env]]
+        for name, label in sorted(expected.items()):
+            if any(name not in outcome for outcome in outcomes):
+                c = Comparison(name.split("(")[0], label, env, "time", "seconds", None, None, status=VANISHED)
+                c.note = "selected by BASE's suite, but no timing came back"
+                missing.append(c)
+    return missing
+
+
+def family(c):
+    """Which part of the PR set a comparison belongs to."""
+    if c.kind == "time":
+        return "timings"
+    return {"instructions": "instructions", "faults": "page faults"}.get(c.unit, "graph counts")
+
+
+COMPARED = {SAME, SLOWER, FASTER, WORSE, BETTER}
+
+
+def uncompared_families(comparisons, env_labels):
+    """A FAILED comparison for each family of the PR set that has rows in the run but not one comparison
+    of BASE with HEAD in an environment (all skipped, new or fixed): a run that compared nothing must not pass."""
+    families = {family(c) for c in comparisons}
+    failed = []
+    for env in env_labels:
+        for name in sorted(families):
+            rows = [c for c in comparisons if c.env == env and family(c) == name]
+            if not any(c.status in COMPARED | {FAILED, VANISHED} for c in rows):
+                c = Comparison(f"({name})", "", env, "", "", None, None, status=FAILED)
+                c.note = f"no {name} compared in this environment ({len(rows)} rows, all skipped, new or fixed)"
+                failed.append(c)
+    return failed
+
+
+def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN):
+    """{"paired": run_paired(...), "processes": run_processes(...)}: what compare() judges the timings by."""
+    return {
+        "paired": run_paired(conf_path, base, head, envs, bench, plan),
+        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan),
+    }
+
+
+def compare(conf_path, output, base, head, env_names, bench, timed, rule=RULE, machine=MACHINE):
+    """The judged comparisons: the timings (time_both), and the other benchmarks' result files under
+    OUTPUT/results."""
     from asv.benchmarks import Benchmarks
     from asv.config import Config
     from asv.util import UserError
 
-    comparisons = timings(paired_results)
+    comparisons = timings(timed["paired"], timed["processes"])
     try:
+        expected = timed_points(Benchmarks.load(Config.load(str(conf_path)), regex=list(bench)))
+        comparisons += vanished_timings(expected, timed["paired"], timed["processes"])
         benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[NOT_TIMED + f"(?:{r})" for r in bench])
     except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
         print(f"relu-bench compare: {exc}", file=sys.stderr)
@@ -72,6 +204,7 @@ def compare(conf_path, output, base, head, env_names, bench, paired_results, rul
         base_results = load_results(results_dir, machine, base, env_names)
         head_results = load_results(results_dir, machine, head, env_names)
         comparisons += collect(benchmarks, base_results, head_results, env_names)
+    comparisons += uncompared_families(comparisons, sorted({c.env for c in comparisons}))
     if not comparisons:
         nothing = Comparison("(any benchmark)", "", ", ".join(env_names), "", "", None, None, status=VANISHED)
         nothing.note = "nothing selected or discovered (see asv's log)"

@@ -3,14 +3,21 @@
 The measurements come as paired timings (tools/paired.py) and as asv result files
 of both commits (every other benchmark); `timings` and `collect` turn them into
 Comparisons, `judge` applies the rule (defaults in RULE below, the one place to tune them):
-- a timing is SLOWER when its paired ratio (median over blocks of HEAD/BASE)
-  is beyond --threshold AND the blocks' log ratios differ from 0 (two-sided
-  Wilcoxon signed-rank test, Holm-corrected over all timings of the run at
-  family-wise --alpha); FASTER likewise below 1/--threshold;
+- a timing is measured twice: paired, BASE and HEAD in one process (median over
+  blocks of HEAD/BASE; two-sided Wilcoxon signed-rank test of the blocks' log
+  ratios), and across processes, BASE's and HEAD's own processes in
+  interleaved rounds (median over rounds of HEAD/BASE; t-test of the rounds'
+  log ratios), which alone sees what relu_impls sets for a whole process
+  (flags, environment, config: the paired process imports the library once).
+  It is SLOWER when either ratio is beyond --threshold AND that test is
+  significant, Holm-corrected over all tests of the run at family-wise --alpha;
+  FASTER likewise below 1/--threshold (and neither slower);
 - a track_ figure (graph nodes, loops: deterministic) is WORSE when it grew at
   all; instructions per call (valgrind, near deterministic) when they grew
-  beyond RULE.instructions; page faults per call when they grew by more than
-  RULE.faults; a peakmem_ figure when it grew beyond RULE.peakmem.
+  beyond RULE.instructions, unless a timing of the same variant and function
+  is significantly FASTER and none slower (a faster kernel may execute more
+  instructions: noted, not blocking); page faults per call when they grew by
+  more than RULE.faults; a peakmem_ figure when it grew beyond RULE.peakmem.
 `exit_code` is the check's exit status (tools/commands/compare.py documents it).
 """
 
@@ -64,8 +71,10 @@ class Comparison:
     unit: str
     base: float | None  # None: failed; NaN: skipped; missing result: None too (see status)
     head: float | None
-    ratio: float | None = None
+    ratio: float | None = None  # paired (time_), else HEAD/BASE
     p: float | None = None
+    process_ratio: float | None = None  # time_ only: across processes, round by round
+    process_p: float | None = None
     significant: bool | None = None
     status: str = SAME
     note: str = ""
@@ -90,17 +99,18 @@ def holm(p_values, alpha):
 
 
 def judge(comparisons, rule=RULE):
-    """Set ratio, significant and status of each comparison (timings carry their paired ratio and p)."""
-    timed = []
-    for i, c in enumerate(comparisons):
+    """Set ratio, significant and status of each comparison (timings carry their paired and process ratios and p)."""
+    tests = []  # (comparison, ratio, p, how): every significance test of the run, one Holm family
+    for c in comparisons:
         if c.status in (FAILED, VANISHED, FIXED, NEW, SKIPPED):
             continue
         if c.kind == "time":
-            if c.p is None:
-                c.significant = False
+            c.significant = False
+            found = [(c, c.ratio, c.p, "paired"), (c, c.process_ratio, c.process_p, "processes")]
+            found = [test for test in found if test[2] is not None]
+            if not found:
                 c.note = "; ".join(filter(None, [c.note, "too few blocks to test"]))
-            else:
-                timed.append(i)
+            tests += found
             continue
         c.ratio = c.head / c.base if c.base else (math.inf if c.head else 1.0)
         if c.kind == "track":
@@ -113,14 +123,48 @@ def judge(comparisons, rule=RULE):
             c.status = WORSE if worse else BETTER if better else SAME
         else:  # peakmem and the like: one measurement, no statistics
             c.status = SLOWER if c.ratio > rule.peakmem else FASTER if c.ratio < 1 / rule.peakmem else SAME
-    for i, significant in zip(timed, holm([comparisons[i].p for i in timed], rule.alpha)):
-        c = comparisons[i]
-        c.significant = significant
-        if significant and c.ratio > rule.threshold:
+    slower_by = {}
+    for (c, ratio, _, how), significant in zip(tests, holm([p for _, _, p, _ in tests], rule.alpha)):
+        if not significant:
+            continue
+        c.significant = True
+        if ratio > rule.threshold:
             c.status = SLOWER
-        elif significant and c.ratio < 1 / rule.threshold:
+            slower_by.setdefault(id(c), set()).add(how)
+        elif ratio < 1 / rule.threshold and c.status != SLOWER:
             c.status = FASTER
+    for c in comparisons:
+        if slower_by.get(id(c)) == {"processes"}:
+            c.note += "; slower in separate processes only: something process-wide (flags, environment, config)"
+    _excuse_faster_instructions(comparisons)
     return comparisons
+
+
+def _point(c):
+    """(environment, variant, function) that a time_ or instructions comparison measures, or None."""
+    params = dict(item.split("=", 1) for item in c.params.split(", ") if "=" in item)
+    function = params.get("function") or {"time_forward": "forward", "time_gradient": "gradient"}.get(
+        c.benchmark.rsplit(".", 1)[-1]
+    )
+    return (c.env, params.get("variant"), function) if function and "variant" in params else None
+
+
+def _excuse_faster_instructions(comparisons):
+    """Instructions that grew where the same variant and function got significantly faster: noted, not WORSE.
+
+    Instructions stand in for time where time cannot see a small change; where time did see a change, and
+    it is a speedup (maximum(0, x) for x*(x>0): 1.73x the instructions, 0.79x the time), time is the answer.
+    """
+    statuses = {}
+    for c in comparisons:
+        if c.kind == "time" and _point(c):
+            statuses.setdefault(_point(c), set()).add(c.status)
+    for c in comparisons:
+        if c.unit == "instructions" and c.status == WORSE:
+            seen = statuses.get(_point(c), set())
+            if FASTER in seen and not seen & {SLOWER, FAILED, VANISHED}:
+                c.status = SAME
+                c.note = "; ".join(filter(None, [c.note, f"instructions ×{c.ratio:.2f}, but significantly faster"]))
 
 
 def exit_code(comparisons):
@@ -141,34 +185,50 @@ def release_label(requirements, fallback):
     return "-".join(pin) if pin else fallback
 
 
-def timings(paired_results):
-    """Comparisons of the paired timings: {environment label: tools/paired.py outcome, or {"error": text}}."""
+def timings(paired_results, process_results=None):
+    """Comparisons of the timings: {environment label: outcome, or {"error": text}}, paired (tools/paired.py)
+    and, where given, across processes (tools/prcheck.py run_processes: the same shape, one block per round)."""
     comparisons = []
+    process_results = process_results or {}
     for env, outcome in paired_results.items():
+        across = process_results.get(env, {})
+        for how, found in (("paired timing", outcome), ("timing across processes", across)):
+            if "error" in found:
+                c = Comparison(f"({how})", "", env, "time", "seconds", None, None, status=FAILED)
+                c.note = "could not run: " + found["error"].strip().splitlines()[-1]
+                comparisons.append(c)
         if "error" in outcome:
-            c = Comparison("(paired timing)", "", env, "time", "seconds", None, None, status=FAILED)
-            c.note = "could not run: " + outcome["error"].strip().splitlines()[-1]
-            comparisons.append(c)
             continue
         for name, result in sorted(outcome.items()):
             key = name.split("(")[0]
-            base_side, head_side = result["sides"]
             c = Comparison(key, result["label"], env, "time", "seconds", result.get("base"), result.get("head"))
-            if "error" in head_side:
-                c.status, c.note = FAILED, "raised in HEAD: " + head_side["error"].strip().splitlines()[-1]
-            elif "error" in base_side:
-                c.status, c.note = FIXED, "failed in BASE"
-            elif "skip" in head_side and "skip" in base_side:
-                c.status, c.note = SKIPPED, f"skipped in both: {head_side['skip']}"
-            elif "skip" in head_side:
-                c.status, c.note = VANISHED, f"skipped in HEAD, measured in BASE: {head_side['skip']}"
-            elif "skip" in base_side:
-                c.status, c.note = NEW, f"skipped in BASE: {base_side['skip']}"
-            else:
+            _sides(c, result["sides"], "")
+            other = across.get(name) if "error" not in across else None
+            if c.status == SAME and other is not None:
+                _sides(c, other["sides"], " (separate processes)")
+            if c.status == SAME:
                 c.ratio, c.p = result["ratio"], result["p"]
                 c.note = f"paired, {len(result['blocks'])} blocks"
+                if other is not None and other.get("blocks"):
+                    c.process_ratio, c.process_p = other["ratio"], other["p"]
+                    c.note += f"; separate processes ×{other['ratio']:.3f}, {len(other['blocks'])} rounds"
             comparisons.append(c)
     return comparisons
+
+
+def _sides(c, sides, where):
+    """Set c's status from the two sides' states ("ok", {"skip": why}, {"error": traceback})."""
+    base_side, head_side = sides
+    if "error" in head_side:
+        c.status, c.note = FAILED, f"raised in HEAD{where}: " + head_side["error"].strip().splitlines()[-1]
+    elif "error" in base_side:
+        c.status, c.note = FIXED, f"failed in BASE{where}"
+    elif "skip" in head_side and "skip" in base_side:
+        c.status, c.note = SKIPPED, f"skipped in both{where}: {head_side['skip']}"
+    elif "skip" in head_side:
+        c.status, c.note = VANISHED, f"skipped in HEAD, measured in BASE{where}: {head_side['skip']}"
+    elif "skip" in base_side:
+        c.status, c.note = NEW, f"skipped in BASE{where}: {base_side['skip']}"
 
 
 def load_results(results_dir, machine, commit, env_names):

@@ -78,13 +78,30 @@ def missing_tools():
     return None
 
 
+def with_portable_build(items, library):
+    """Flag items ("name=value") with the portable build's -march added to the C++ flags already set.
+
+    Added, not replacing: the flags relu_impls or the user set (an -O level, say) are part of what is
+    counted; only the host's -march must go, and gcc takes the last -march given.
+    """
+    merged = list(items)
+    for name, value in portable_build_flags(library).items():
+        same = [
+            i for i, item in enumerate(merged) if item.split("=", 1)[0].replace(".", "__") == name.replace(".", "__")
+        ]
+        if same:
+            merged[same[-1]] += f" {value}"
+        else:
+            merged.append(f"{name}={value}")
+    return merged
+
+
 def counting_environ(b):
     """The environment of the valgrind process: its own compile dir, the library's C built for x86-64-v2."""
     env = dict(os.environ, PYTHONHASHSEED="0")  # dict and set layouts, hence the interpreter's instructions, repeat
     env[CACHE_VARIABLE] = str(cache_root() / "valgrind")
     variable, kept = flags_without_compiledir(b)
-    kept += [f"{k}={v}" for k, v in portable_build_flags(b.name).items()]
-    env[variable] = ",".join(kept)
+    env[variable] = ",".join(with_portable_build(kept, b.name))
     return env
 
 

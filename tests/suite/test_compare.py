@@ -2,6 +2,7 @@
 passes, a benchmark that raises is named while the other comparisons still show; and the rule itself."""
 
 import json
+import math
 import os
 
 import pytest
@@ -9,6 +10,7 @@ from conftest import ENV_DIR, Project, relu_bench
 
 from tools.matrix import releases
 from tools.paired import summarize
+from tools.prcheck import uncompared_families, vanished_timings
 from tools.pythons import link_pythons
 from tools.rule import (
     FAILED,
@@ -26,6 +28,7 @@ from tools.rule import (
     judge,
     timings,
 )
+from tools.significance import t_test_p
 
 # One release, two variants, one small point each: a few minutes for all three runs.
 ENV = "theano-1.0.5"
@@ -156,8 +159,65 @@ def measured(factors, jitter=(1.0,), blocks=30):
     return {"env": outcome}
 
 
-def judged(outcomes):
-    return judge(timings(outcomes))
+def judged(outcomes, across=None):
+    return judge(timings(outcomes, across))
+
+
+def across_processes(factors, jitter=(1.0,), rounds=8):
+    """Outcomes across processes in the same shape: one [BASE, HEAD] block per round."""
+    outcome = measured(factors, jitter, rounds)["env"]
+    for result in outcome.values():
+        result["p"] = t_test_p([math.log(h / b) for b, h in result["blocks"]])
+    return {"env": outcome}
+
+
+def test_a_process_wide_slowdown_that_pairing_cannot_see_is_flagged():
+    """HEAD sets -O0 for the whole process: the paired process imported the library once and reads 1.00."""
+    (c,) = judged(measured([1.0], jitter=(0.99, 1.0, 1.01)), across_processes([14.6], jitter=(0.9, 1.0, 1.1)))
+    assert c.status == SLOWER and exit_code([c]) == 1
+    assert abs(c.ratio - 1.0) < 0.02 and c.process_ratio > 13
+    assert "separate processes only: something process-wide" in c.note
+
+
+def test_process_noise_alone_passes():
+    (c,) = judged(measured([1.0], jitter=(0.99, 1.01)), across_processes([1.0], jitter=(0.8, 1.25, 1.0, 0.95)))
+    assert c.status == SAME and not c.significant
+
+
+def test_a_head_that_fails_only_in_its_own_processes_fails():
+    across = across_processes([1.0])
+    name = next(iter(across["env"]))
+    across["env"][name]["sides"] = ["ok", {"error": "Traceback...\nValueError: unknown flag"}]
+    (c,) = judged(measured([1.0]), across)
+    assert c.status == FAILED and "separate processes" in c.note and "ValueError" in c.note
+
+
+def test_more_instructions_in_a_faster_variant_are_noted_not_blocking():
+    """maximum(0, x) for x*(x>0): 0.79x the time, 1.73x the instructions."""
+    faster = judged(measured([0.79], jitter=(0.99, 1.01)))[0]
+    faster.params = "variant=mul_gt, shape=1000x1000, dtype=float64"
+    count = Comparison(
+        "instructions.Instructions.track_instructions",
+        "variant=mul_gt, function=forward",
+        "env",
+        "track",
+        "instructions",
+        1_000_000,
+        1_730_000,
+    )
+    other = Comparison(
+        "instructions.Instructions.track_instructions",
+        "variant=max_x0, function=forward",
+        "env",
+        "track",
+        "instructions",
+        1_000_000,
+        1_730_000,
+    )
+    judge([faster, count, other])
+    assert faster.status == FASTER and count.status == SAME and "×1.73, but significantly faster" in count.note
+    assert other.status == WORSE  # no faster timing of its own
+    assert exit_code([faster, count, other]) == 1
 
 
 def test_any_increase_of_a_track_figure_fails():
@@ -237,3 +297,24 @@ def test_a_failure_outranks_a_slowdown():
     slower = Comparison("relu.Forward.time_forward", "variant=v", "env", "time", "seconds", 1.0, 2.0, status=SLOWER)
     broken = Comparison("relu.Forward.time_forward", "variant=w", "env", "time", "seconds", 1.0, None, status=FAILED)
     assert exit_code([slower, broken]) == 2
+
+
+def test_a_timing_the_worker_never_returned_vanishes():
+    """HEAD's code printing `{}` at exit, or a worker that selects nothing, once passed with no rows."""
+    expected = {"relu.Forward.time_forward('v0')": "variant=v0", "relu.Forward.time_forward('v1')": "variant=v1"}
+    paired = measured([1.0])  # only v0 came back
+    (c,) = vanished_timings(expected, paired, {"env": {"error": "could not run"}})
+    assert (c.benchmark, c.params, c.status) == ("relu.Forward.time_forward", "variant=v1", VANISHED)
+
+
+def test_a_run_that_compared_no_instructions_fails():
+    def counted(status, env="env"):
+        return Comparison(
+            "instructions.Instructions.track_instructions", "v", env, "track", "instructions", 1, 1, status=status
+        )
+
+    rows = judged(measured([1.0])) + [counted(SKIPPED), counted(SKIPPED)]
+    rows += judged({"other": measured([1.0])["env"]}) + [counted(SAME, "other")]
+    (c,) = uncompared_families(rows, ["env", "other"])
+    assert (c.env, c.status) == ("env", FAILED) and "no instructions compared" in c.note
+    assert exit_code(rows + [c]) == 2

@@ -35,3 +35,11 @@ def test_the_counting_process_builds_without_avx512_in_a_compile_dir_of_its_own(
     env = instructions.counting_environ(SimpleNamespace(name=library))
     assert env[variable] == f"blas__ldflags=,floatX=float64,{flag}=-march=x86-64-v2"
     assert env["RELU_BENCH_CACHE"] == "/cache/valgrind" and env["PYTHONHASHSEED"] == "0"
+
+
+@pytest.mark.parametrize("flag", ["gcc.cxxflags", "gcc__cxxflags"])
+def test_the_counting_process_keeps_the_flags_relu_impls_set(monkeypatch, flag):
+    """A change that sets -O0 for the whole process shows in the counts (it once read identical: replaced)."""
+    monkeypatch.setenv("THEANO_FLAGS", f"blas.ldflags=,{flag}=-O0 -fno-math-errno")
+    env = instructions.counting_environ(THEANO)
+    assert env["THEANO_FLAGS"] == f"blas.ldflags=,{flag}=-O0 -fno-math-errno -march=x86-64-v2"

@@ -9,6 +9,10 @@ can neither edit nor drop the benchmarks that judge it. In each environment:
   two taking turns. asv's rounds are processes minutes apart, and on a shared
   machine one process's speed differs from the next one's by up to 20 %;
   block by block, within one process, BASE and HEAD see the same machine.
+  That process imports the library once, so it cannot see what relu_impls
+  sets for a whole process (flags such as -O0, environment, config): each
+  time_ benchmark is also timed across processes (tools/trials.py), BASE's and
+  HEAD's own processes in interleaved rounds, compared round by round.
 - every other benchmark (graph counts, instructions, page faults, peak memory)
   runs in one `asv run` of both commits; its result files are read directly
   (asv's `continuous` shows no comparison once a benchmark fails): every
@@ -29,7 +33,7 @@ Environments: release names from asv.conf.json (e.g. theano-1.0.5) or asv
 environment names; default: the newest Theano and PyTensor (profile "pr" in
 tools/profiles.json); --full-matrix: every release. Benchmarks default to the
 profile's. Everything lands in --output (default .asv/pr-check): asv.conf.json
-used, results/ (asv result files), paired.json (the paired timings), table.md,
+used, results/ (asv result files), timings.json (paired and across processes), table.md,
 comparison.json.
 """
 
@@ -44,7 +48,7 @@ from tools.matrix import profile_releases, releases
 from tools.paired import PLAN
 from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
 from tools.pr_table import order, render
-from tools.prcheck import MACHINE, compare, judging_suite, run_paired, untimed
+from tools.prcheck import MACHINE, compare, judging_suite, time_both, untimed
 from tools.pythons import asv_environ, link_pythons
 from tools.rule import RULE, exit_code
 
@@ -108,15 +112,15 @@ def run(args):
         return 2
     env_names = [envs[name].name for name in wanted]
 
-    saved = output / "paired.json"
+    saved = output / "timings.json"
     if args.no_run:
-        paired_results = load_saved(saved, "compare")
+        timed = load_saved(saved, "compare")
     else:
         code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)
-        paired_results = run_paired(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
-        saved.write_text(json.dumps(paired_results, indent=1))
-    comparisons = compare(conf_path, output, base, head, env_names, bench, paired_results, rule)
+        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
+        saved.write_text(json.dumps(timed, indent=1))
+    comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
     markdown = render(comparisons, base, head, rule)
     print(markdown)
     (output / "table.md").write_text(markdown)

@@ -174,8 +174,8 @@ def time_trial(record, trial_dir):
     envs = environments(record["env_names"], asv_environ(), conf_path)
     started = time.monotonic()
     for commit in [record["twin"], *(p["commit"] for p in record["plants"].values())]:
-        found = prcheck.run_paired(conf_path, record["base"], commit, list(envs.values()), record["bench"])
-        (trial_dir / f"paired-{commit[:8]}.json").write_text(json.dumps(found))
+        found = prcheck.time_both(conf_path, record["base"], commit, list(envs.values()), record["bench"])
+        (trial_dir / f"timings-{commit[:8]}.json").write_text(json.dumps(found))
     return time.monotonic() - started
 
 
@@ -184,8 +184,8 @@ def judge_trial(trial_dir, record, judging):
     base, env_names, conf, counts = record["base"], record["env_names"], Path(record["conf"]), Path(record["counts"])
 
     def judged(commit):
-        paired_results = json.loads((trial_dir / f"paired-{commit[:8]}.json").read_text())
-        comparisons = prcheck.compare(conf, counts, base, commit, env_names, record["bench"], paired_results, judging)
+        timed = json.loads((trial_dir / f"timings-{commit[:8]}.json").read_text())
+        comparisons = prcheck.compare(conf, counts, base, commit, env_names, record["bench"], timed, judging)
         (trial_dir / f"table-{commit[:8]}.md").write_text(render(comparisons, base, commit, judging))
         return comparisons
 
