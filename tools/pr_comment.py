@@ -1,14 +1,16 @@
 """Post pr-check's table on its pull request, as one comment updated in place (the pr-comment workflow).
 
     python3 -m tools.pr_comment --repo OWNER/NAME --pr-repo OWNER/NAME --head-sha SHA --head-branch BRANCH
-        --run-url URL [--site URL] (--artifact DIR | --running)
+        --run-url URL [--site URL] (--artifact DIR | --running | --no-table)
 
 The workflow runs main's copy of this file (never the pull request's) with the
 triggering run's facts from GitHub; the artifact is the pull request's data. The
 pull request named in the artifact must be the one that run benchmarked: the
 same head commit, head repository and head branch (a fork's run cannot post on
 another pull request). --running marks the existing comment while a new run is
-in progress, keeping its last table. Needs only the standard library and `gh`
+in progress, keeping its last table; --no-table (a run that ended without an
+artifact: skipped, cancelled) removes that run's mark again, and only its own, so
+the comment never stays "in progress". Needs only the standard library and `gh`
 (run as `python3 -m tools.pr_comment` from a checkout: nothing installed).
 Exit 0 posted, updated, or nothing to do (the PR moved on); 1 bad artifact.
 """
@@ -25,7 +27,8 @@ from tools.rule import FAILED, SLOWER, VANISHED, WORSE
 
 MARKER = "<!-- relu-bench pr-check -->"
 RUNNING = "<!-- relu-bench running -->"
-LIMIT = 60000  # GitHub refuses comment bodies over 65536 characters
+# GitHub refuses comment bodies over 65,536 characters; the rest is room for mark_running's note.
+LIMIT = 64000
 # A table row (tools/pr_table.py) whose status fails the check: its benchmark's name.
 FLAGGED = re.compile(
     r"^\| (?:{})[^|]*\| `([\w.]+)` \|".format("|".join(MARK[s] for s in (SLOWER, WORSE, FAILED, VANISHED))),
@@ -58,11 +61,28 @@ def graph_links(table, site):
     return "".join(f"\n- [`{name}`]({site.rstrip('/')}/#{name})" for name in names)
 
 
-def body(table, run_url, site):
-    links = graph_links(table, site) if site else ""
-    text = table[:LIMIT] + ("\n\n(table cut at 60,000 characters)" if len(table) > LIMIT else "")
+def compose(shown, table, run_url, site):
+    text = shown
+    if shown != table:  # cut: an open collapsed section would swallow everything after it
+        text += "\n</details>" * (shown.count("<details>") - shown.count("</details>"))
+        text += f"\n\n(table cut: {len(shown):,} of its {len(table):,} characters shown; the run has all)"
+    links = graph_links(shown, site) if site else ""
     history = f"\n\nPublished history of the flagged benchmarks:{links}" if links else ""
     return f"{MARKER}\n{text}{history}\n\n[The run]({run_url})"
+
+
+def body(table, run_url, site):
+    """The comment: the table, cut after as many lines as fit LIMIT with what follows them, and links to the
+    graphs of the benchmarks the shown lines flag (built from the cut text, so they count toward the limit)."""
+    lines = table.splitlines(keepends=True)
+    fits, too_many = 0, len(lines) + 1  # lines[:fits] fit; lines[:too_many] do not
+    while too_many - fits > 1:
+        middle = (fits + too_many) // 2
+        if len(compose("".join(lines[:middle]), table, run_url, site)) <= LIMIT:
+            fits = middle
+        else:
+            too_many = middle
+    return compose("".join(lines[:fits]), table, run_url, site)
 
 
 def mark_running(old, run_url):
@@ -70,6 +90,14 @@ def mark_running(old, run_url):
     rest = old.split(RUNNING, 2)[-1] if RUNNING in old else old.removeprefix(MARKER)
     note = f"⏳ A new run is in progress: [the run]({run_url}). The table below is the previous run's."
     return f"{MARKER}\n{RUNNING}\n{note}\n{RUNNING}{rest}"
+
+
+def unmark(old, run_url):
+    """The old comment without the note, where the note is this run's; else None (another run's is current)."""
+    parts = old.split(RUNNING, 2)
+    if len(parts) != 3 or f"({run_url})" not in parts[1]:
+        return None
+    return MARKER + parts[2]
 
 
 def main(argv=None):
@@ -85,9 +113,10 @@ def main(argv=None):
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--artifact", type=Path, help="the pr-check artifact: pr-number and table.md")
     what.add_argument("--running", action="store_true", help="mark the comment: a new run is in progress")
+    what.add_argument("--no-table", action="store_true", help="the run ended without an artifact: remove its mark")
     args = parser.parse_args(argv)
 
-    if args.running:  # no artifact yet: the open pull request of the run's head branch, if any
+    if args.artifact is None:  # no artifact: the open pull request of the run's head branch, if any
         head = f"{args.pr_repo.split('/')[0]}:{args.head_branch}"
         found = gh("-X", "GET", f"repos/{args.repo}/pulls", "-f", f"head={head}", "-f", "state=open") or []
         if not found:
@@ -108,10 +137,10 @@ def main(argv=None):
         for c in page
         if c["user"]["login"] == "github-actions[bot]" and c["body"].startswith(MARKER)
     ]
-    if args.running:
-        if ours:
-            payload = {"body": mark_running(ours[0]["body"], args.run_url)}
-            gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload=payload)
+    if args.artifact is None:
+        new = ours and (mark_running if args.running else unmark)(ours[0]["body"], args.run_url)
+        if new:
+            gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload={"body": new})
         return 0
     table_file = args.artifact / "table.md"
     table = table_file.read_text() if table_file.is_file() else "pr-check produced no table."

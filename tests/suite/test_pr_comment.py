@@ -79,10 +79,10 @@ def artifact(tmp_path, number, table=TABLE):
     return folder
 
 
-def comment(*args, sha="a" * 40, repo=REPO, branch="faster-relu"):
+def comment(*args, sha="a" * 40, repo=REPO, branch="faster-relu", run_url=RUN):
     # As the workflow runs it: from the checkout, nothing installed (-S: no site-packages).
     cmd = [sys.executable, "-S", "-m", "tools.pr_comment", "--repo", REPO, "--pr-repo", repo]
-    cmd += ["--head-sha", sha, "--head-branch", branch, "--run-url", RUN, *args]
+    cmd += ["--head-sha", sha, "--head-branch", branch, "--run-url", run_url, *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
 
@@ -129,3 +129,35 @@ def test_a_bad_pr_number_is_an_error_and_posts_nothing(github, tmp_path):
     done = comment("--artifact", str(folder))
     assert done.returncode != 0 and "not a number" in done.stderr
     assert json.loads(github.read_text())["calls"] == []
+
+
+def test_a_run_that_ends_without_a_table_removes_its_own_mark_only(github, tmp_path):
+    """A skipped or cancelled run has no artifact: its "in progress" note must not stay, and must not remove the
+    note of a newer run that is still going."""
+    assert comment("--artifact", str(artifact(tmp_path, 5))).returncode == 0
+    assert comment("--running").returncode == 0
+    newer = RUN.replace("/7", "/8")
+    assert comment("--running", run_url=newer).returncode == 0
+    assert comment("--no-table").returncode == 0  # run 7 ends: run 8's note stays
+    [marked] = ours(github, "5")
+    assert f"[the run]({newer})" in marked["body"] and TABLE in marked["body"]
+    assert comment("--no-table", run_url=newer).returncode == 0
+    [cleared] = ours(github, "5")
+    assert "in progress" not in cleared["body"] and TABLE in cleared["body"]
+
+
+def test_a_huge_table_is_cut_to_fit_with_links_only_to_what_is_shown(github, tmp_path):
+    """GitHub refuses a body over 65,536 characters, also once marked running; links come from the shown rows, and
+    a cut inside the collapsed section closes it (else the run's link would be hidden in it)."""
+    rows = "".join(f"| 🔴 slower | `relu.Forward.time_{i:05}` | variant=max_x0 |\n" for i in range(3000))
+    table = f"### SLOWER\n\n<details><summary>all</summary>\n\n{rows}\n</details>\n"
+    site = "https://owner.github.io/relu-bench"
+    assert comment("--artifact", str(artifact(tmp_path, 5, table)), "--site", site).returncode == 0
+    assert comment("--running", run_url=RUN.replace("/7", "/8")).returncode == 0
+    [posted] = ours(github, "5")
+    text = posted["body"]
+    assert len(text) <= 65536 and "table cut" in text
+    shown, links = text.split("Published history")
+    assert shown.rindex("</details>") > shown.rindex("relu.Forward.time_")
+    assert links.count(f"]({site}/#") == shown.count("| 🔴 slower |") > 100
+    assert text.rstrip().endswith(f"[The run]({RUN})")
