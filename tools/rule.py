@@ -141,13 +141,23 @@ def release_label(requirements, fallback):
     return "-".join(pin) if pin else fallback
 
 
+def exception_line(text):
+    """The line of a traceback text that names the exception (`AssertionError: ...`): the first unindented line
+    after the last traceback header, not what a library appends to the message (PyTensor's "HINT: ..."); the
+    last line of a text without a header."""
+    lines = text.strip().splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    after = lines[headers[-1] + 1 :] if headers else []
+    return next((line for line in after if line and not line[0].isspace()), lines[-1])
+
+
 def timings(paired_results):
     """Comparisons of the paired timings: {environment label: tools/paired.py outcome, or {"error": text}}."""
     comparisons = []
     for env, outcome in paired_results.items():
         if "error" in outcome:
             c = Comparison("(paired timing)", "", env, "time", "seconds", None, None, status=FAILED)
-            c.note = "could not run: " + outcome["error"].strip().splitlines()[-1]
+            c.note = "could not run: " + exception_line(outcome["error"])
             comparisons.append(c)
             continue
         for name, result in sorted(outcome.items()):
@@ -155,7 +165,7 @@ def timings(paired_results):
             base_side, head_side = result["sides"]
             c = Comparison(key, result["label"], env, "time", "seconds", result.get("base"), result.get("head"))
             if "error" in head_side:
-                c.status, c.note = FAILED, "raised in HEAD: " + head_side["error"].strip().splitlines()[-1]
+                c.status, c.note = FAILED, "raised in HEAD: " + exception_line(head_side["error"])
             elif "error" in base_side:
                 c.status, c.note = FIXED, "failed in BASE"
             elif "skip" in head_side and "skip" in base_side:
