@@ -20,21 +20,26 @@ there the value at -0.0 comes out -0 and the gradient at NaN 1, as measured.) Th
 written so that gcc emits compare + and-not/blend, not a branch: a branch on the
 sign costs 10-30x on random-sign data, where the predictor fails.
 
+The compile caches key a compiled module by the op's cache version, not by its C: an
+unchanged version hands out the module built from the old C (Theano) or asserts on a key
+collision (PyTensor). So the version is a hash of the C the op emits, and the Numba cache key
+a hash of its kernel's source: they change with the code, with no version to bump by hand.
+
 Each library has its own base classes, so the classes are built from the loaded
 library's modules on first use and cached. `Relu` and `ReluGrad` are attributes
 of this module (built on access), so pickles of the op, among them the keys of
 Theano's compile cache, find their class.
 """
 
+import hashlib
 import importlib
 import importlib.util
+import inspect
 
 import numpy as np
 
 from .backend import load_backend
 
-# Bump whenever the generated C or Numba code changes: it keys the compile caches.
-CODE_VERSION = 1
 CLASS_NAMES = ("Relu", "ReluGrad")
 
 _built = None
@@ -59,6 +64,20 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def digest(text):
+    """A cache version from a code text: the same text, the same number."""
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+def c_version(scalar_op, float64):
+    """The C cache version of `scalar_op`: a digest of the C it emits for float64 inputs under placeholder names
+    (built here, since Composite, the fused loop, asks for the version without a node)."""
+    node = scalar_op.make_node(*(float64() for _ in range(scalar_op.nin)))
+    inputs = [f"relu_in{i}" for i in range(scalar_op.nin)]
+    c = scalar_op.c_code(node, "relu", inputs, ["relu_out"], {"fail": "relu_fail"})
+    return (digest(c),)
+
+
 def _build(lib):
     scalar = importlib.import_module(f"{lib}.scalar.basic")
     elemwise = importlib.import_module(f"{lib}.tensor.elemwise")
@@ -75,7 +94,7 @@ def _build(lib):
             return f"{z} = ({x} <= 0) ? 0 : {x};"
 
         def c_code_cache_version(self):
-            return (CODE_VERSION,)
+            return c_version(self, scalar.float64)
 
         def grad(self, inputs, output_gradients):
             (x,), (gz,) = inputs, output_gradients
@@ -101,7 +120,7 @@ def _build(lib):
             )
 
         def c_code_cache_version(self):
-            return (CODE_VERSION,)
+            return c_version(self, scalar.float64)
 
         def grad(self, inputs, output_gradients):
             (x, _gz), (ggz,) = inputs, output_gradients
@@ -167,7 +186,7 @@ def _register_numba(lib, relu_cls, relu_grad_cls):
         if hasattr(basic, "register_funcify_and_cache_key"):
             # PyTensor >= 2.31 dispatches through this first: registering only the
             # legacy numba_funcify would leave the generic ScalarOp's object-mode fallback.
-            key = f"relu_impls.op.{cls.__name__} v{CODE_VERSION}"
+            key = f"relu_impls.op.{cls.__name__} {digest(inspect.getsource(funcify))}"
             basic.register_funcify_and_cache_key(cls)(_with_key(funcify, key))
         else:
             # Aesara dispatches on _numba_funcify (numba_funcify wraps it).

@@ -4,9 +4,11 @@
 - A `--quick` run (`asv run`, `asv continuous`) stores its results in RESULTS_DIR-quick, never in the
   results folder: one sample per point is no figure to keep, and asv would otherwise overwrite the real
   result of that commit and environment with it. asv's own log still prints every number.
-- `asv publish` deletes its HTML folder and rewrites it; the "Which ReLU?" report of the newest commit
+- `asv publish` deletes its HTML folder and rewrites it; its index then loads local copies of the
+  libraries asv takes from CDNs (tools/offline.py), and the "Which ReLU?" report of the newest commit
   with results is rebuilt into it (report/) and linked from its index, so a publish, by asv or by
-  relu-bench, never loses it. `relu-bench report build` builds one of another commit.
+  relu-bench, needs no third-party host and never loses the report. `relu-bench report build` builds
+  one of another commit.
 """
 
 from collections import Counter
@@ -15,6 +17,8 @@ from pathlib import Path
 from asv.commands.run import Run
 from asv.console import log
 from asv.publishing import OutputPublisher
+
+from tools.offline import localize
 
 QUICK_SUFFIX = "-quick"
 
@@ -57,7 +61,7 @@ def newest_result(results_dir):
 
 
 class WhichRelu(OutputPublisher):
-    """asv publish's last step: the report of the newest commit, in html_dir/report."""
+    """asv publish's last step: the index made offline, and the report of the newest commit, in html_dir/report."""
 
     name = "relu-report"
     button_label = "Which ReLU?"
@@ -68,6 +72,7 @@ class WhichRelu(OutputPublisher):
         from tools.report import build
         from tools.report.link import link_index
 
+        localize(conf.html_dir)
         machine, commit = newest_result(conf.results_dir)
         try:
             out_dir, changes = build(conf.results_dir, Path(conf.html_dir) / "report", machine, commit)

@@ -11,10 +11,12 @@ JSON too). Nothing stored is ever lost:
 - files are combined, never replaced: two versions of a result file are merged
   benchmark by benchmark (the newer wins per benchmark: the shard over the
   directory, the directory over the branch);
-- every JSON file is checked before use; a corrupt one is quarantined, not used
-  and not lost: its text is kept as quarantine/NAME.corrupt in the directory and
-  on the branch (asv reads only *.json), a warning names it, and everything else
-  is used, stored and published as usual (exit 0; 1 only for a missing shard);
+- every JSON file is checked before use, asv's own files with asv's own loaders
+  (valid JSON that asv rejects would fail every `asv publish`, or be dropped by
+  it); a corrupt one is quarantined, not used and not lost: its text is kept as
+  quarantine/NAME.corrupt in the directory and on the branch (asv reads only
+  *.json), a warning names it, and everything else is used, stored and
+  published as usual (exit 0; 1 only for a missing shard);
 - files in the directory are written to a temporary name and renamed; the branch
   moves only at the end, by one compare-and-swap of its ref (`git update-ref NEW
   OLD`), so an interrupted or failed run leaves the previous state in place.
@@ -31,11 +33,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from tools.config import ROOT
 
 BRANCH = "asv-results"
-RESULT_KEYS = ("commit_hash", "env_name", "result_columns", "results", "version")
 # Corrupt files, kept aside under the results dir and on the branch, under names asv does not read.
 QUARANTINE = "quarantine"
 # The JSON files kept: asv's, and the report's semantics (tools/report/semantics.py).
@@ -68,11 +70,40 @@ def check(name, text):
         raise Corrupt(f"{name}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise Corrupt(f"{name}: expected a JSON object")
-    if is_result_file(name):
-        missing = [key for key in RESULT_KEYS if key not in data]
-        if missing or not isinstance(data["results"], dict):
-            raise Corrupt(f"{name}: not an asv result file (missing {', '.join(missing) or 'results'})")
+    if name == "benchmarks.json" or is_machine_file(name) or is_result_file(name):
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, name).parent.mkdir(parents=True, exist_ok=True)
+            Path(tmp, name).write_text(text)
+            try:
+                asv_load(tmp, name)
+            except Exception as exc:  # any error of asv's loader is one asv publish meets on this file
+                why = f"{type(exc).__name__}: {exc}".replace(tmp + os.sep, "")
+                raise Corrupt(f"{name}: rejected by asv ({why})") from None
     return data
+
+
+def asv_load(results_dir, name):
+    """Read one file of a results dir as `asv publish` reads it, with asv's own loaders; raises what they raise."""
+    # Imported here: `relu-bench results shards` runs with a bare Python, without asv.
+    from asv import util
+    from asv.benchmarks import Benchmarks
+    from asv.machine import Machine
+    from asv.results import Results
+
+    path = os.path.join(results_dir, name)
+    if name == "benchmarks.json":
+        Benchmarks.load(SimpleNamespace(results_dir=results_dir, benchmark_dir=results_dir))
+    elif is_machine_file(name):
+        machine = util.load_json(path, api_version=Machine.api_version).get("machine")
+        if not isinstance(machine, str):  # asv skips every result of the folder then
+            raise util.UserError(f"{name}: no machine name")
+    else:
+        Results.load(path, machine_name=Path(name).parts[0])
+
+
+def is_machine_file(name):
+    parts = Path(name).parts
+    return len(parts) == 2 and parts[1] == "machine.json"
 
 
 def is_result_file(name):

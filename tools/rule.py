@@ -185,6 +185,16 @@ def release_label(requirements, fallback):
     return "-".join(pin) if pin else fallback
 
 
+def exception_line(text):
+    """The line of a traceback text that names the exception (`AssertionError: ...`): the first unindented line
+    after the last traceback header, not what a library appends to the message (PyTensor's "HINT: ..."); the
+    last line of a text without a header."""
+    lines = text.strip().splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    after = lines[headers[-1] + 1 :] if headers else []
+    return next((line for line in after if line and not line[0].isspace()), lines[-1])
+
+
 def timings(paired_results, process_results=None):
     """Comparisons of the timings: {environment label: outcome, or {"error": text}}, paired (tools/paired.py)
     and, where given, across processes (tools/prcheck.py run_processes: the same shape, one block per round)."""
@@ -195,7 +205,7 @@ def timings(paired_results, process_results=None):
         for how, found in (("paired timing", outcome), ("timing across processes", across)):
             if "error" in found:
                 c = Comparison(f"({how})", "", env, "time", "seconds", None, None, status=FAILED)
-                c.note = "could not run: " + found["error"].strip().splitlines()[-1]
+                c.note = "could not run: " + exception_line(found["error"])
                 comparisons.append(c)
         if "error" in outcome:
             continue
@@ -220,7 +230,7 @@ def _sides(c, sides, where):
     """Set c's status from the two sides' states ("ok", {"skip": why}, {"error": traceback})."""
     base_side, head_side = sides
     if "error" in head_side:
-        c.status, c.note = FAILED, f"raised in HEAD{where}: " + head_side["error"].strip().splitlines()[-1]
+        c.status, c.note = FAILED, f"raised in HEAD{where}: " + exception_line(head_side["error"])
     elif "error" in base_side:
         c.status, c.note = FIXED, f"failed in BASE{where}"
     elif "skip" in head_side and "skip" in base_side:

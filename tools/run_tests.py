@@ -23,17 +23,9 @@ from tools.venvs import make_venv, tools_venv
 
 # Theano's last release, the newest PyTensor for Python 3.11, and the newest with JAX (its linker's semantics).
 TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7", "pytensor-3.3.8"]
-# valgrind for the instruction counts; Chromium and the JS libraries asv's pages load from CDNs (unreachable
-# here) for the browser test.
-SYSTEM_PACKAGES = [
-    "valgrind",
-    "chromium",
-    "libghc-js-jquery-data",
-    "libghc-js-flot-data",
-    "node-blueimp-md5",
-    "libjs-jquery-stupidtable",
-    "libjs-bootstrap",
-]
+# valgrind for the instruction counts; Chromium for the browser test (asv's pages bring their own libraries:
+# tools/offline.py).
+SYSTEM_PACKAGES = ["valgrind", "chromium"]
 
 
 def install_system_packages(packages=SYSTEM_PACKAGES):

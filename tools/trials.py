@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.paired import run_worker
+from tools.rule import exception_line
 
 SUITE = Path(__file__).resolve().parent.parent / "asv_bench"
 
@@ -63,7 +64,7 @@ def state_of(side):
         return "ok"
     if "skip" in side:
         return "skipped: " + side["skip"]
-    return "failed: " + side["error"].strip().splitlines()[-1]
+    return "failed: " + exception_line(side["error"])
 
 
 def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_worker):
@@ -84,7 +85,7 @@ def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_wor
             try:
                 found = run(arm.python, dict(spec, blocks=plan.blocks, calls=plan.calls))
             except (RuntimeError, OSError) as exc:
-                broken[arm.label] = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+                broken[arm.label] = exception_line(str(exc)) if str(exc).strip() else repr(exc)
                 continue
             for name, result in found.items():
                 outcome = outcomes[arm.label].setdefault(name, Outcome(result["label"]))

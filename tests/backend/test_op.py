@@ -88,3 +88,25 @@ def test_op_pickles_by_reference(backend):
     grad_node = backend.grad(op.relu(x).sum(), x).owner
     assert pickle.loads(pickle.dumps(relu_node.op)) == relu_node.op
     assert type(pickle.loads(pickle.dumps(grad_node.op.scalar_op))) is op.ReluGrad
+
+
+def test_the_c_cache_version_follows_the_c(backend):
+    relu = op.relu(backend.matrix()).owner.op.scalar_op
+
+    class Edited(op.Relu):  # the same op with its C edited, and nothing else changed
+        def c_code(self, *args):
+            return super().c_code(*args).replace(": ", ": 2 * ")
+
+    edited = Edited(relu.output_types_preference)
+    assert edited.c_code_cache_version() != relu.c_code_cache_version()
+    assert type(relu)(relu.output_types_preference).c_code_cache_version() == relu.c_code_cache_version()
+
+
+def test_edited_c_runs_although_the_compile_dir_holds_the_old_module(backend, signed_data, monkeypatch):
+    # The compile cache serves a module by its key, which holds the cache version, not the C.
+    x, z = backend.matrix("float64"), signed_data("float64")
+    np.testing.assert_array_equal(np.asarray(backend.function([x], op.relu(x), linker="c")(z)), np.where(z > 0, z, 0))
+    c_code = op.Relu.c_code
+    monkeypatch.setattr(op.Relu, "c_code", lambda self, *args: c_code(self, *args).replace(": ", ": 2 * "))
+    edited = backend.function([x], op.relu(x), linker="c")
+    np.testing.assert_array_equal(np.asarray(edited(z)), np.where(z > 0, 2 * z, 0))

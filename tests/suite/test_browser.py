@@ -3,9 +3,8 @@
 both environments and both commits; its link leads to the "Which ReLU?" report (`relu-bench report`), which
 renders its tables and plots. Debian's Chromium, driven by Playwright; screenshots in artifacts/.
 
-asv's pages load jQuery, Flot & co. from CDNs, which this machine cannot reach: the browser gets the
-same libraries from Debian packages instead (OFFLINE_LIBRARIES), and the pages' integrity attributes
-are dropped in flight (Debian minifies its own copies)."""
+The pages load jQuery, Flot & co. from the published folder (tools/offline.py); every request to another
+host is refused and fails the test, as a machine without internet would."""
 
 import contextlib
 import functools
@@ -36,21 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# CDN file name -> Debian file (apt-get install libghc-js-jquery-data libghc-js-flot-data node-blueimp-md5
-# libjs-jquery-stupidtable libjs-bootstrap); the same versions as asv 0.6.6 asks for, bootstrap 3.4 for 3.1.
-OFFLINE_LIBRARIES = {
-    "jquery-3.3.1.min.js": "/usr/share/haskell-js-jquery/jquery-3.3.1.min.js",
-    "stupidtable.min.js": "/usr/share/javascript/jquery-stupidtable/stupidtable.min.js",
-    "md5.min.js": "/usr/share/javascript/blueimp-md5/md5.min.js",
-    "bootstrap.min.js": "/usr/share/javascript/bootstrap/js/bootstrap.min.js",
-    "bootstrap.min.css": "/usr/share/javascript/bootstrap/css/bootstrap.min.css",
-    **{
-        f"jquery.flot{part}.min.js": f"/usr/share/haskell-js-flot/jquery.flot{part}.min.js"
-        for part in ("", ".time", ".selection", ".categories")
-    },
-}
-# Bar charts only (not in Debian): an empty script stands in.
-EMPTY_LIBRARIES = {"jquery.flot.orderBars.js"}
 ENVS = ["theano-1.0.5", "pytensor-3.0.7"]
 BENCHMARK = "relu.Forward.time_forward"
 BENCH = r"^relu\.Forward\.time_forward\('max_x0', '100x100', 'float64'\)$"
@@ -81,7 +65,7 @@ def site(tmp_path_factory, new_project):
     makes them (the shards measure the semantics, as `relu-bench bench` does there)."""
     if not CHROMIUM.exists():
         pytest.skip(
-            f"{CHROMIUM} is absent: install Debian's chromium and the JS packages asv's pages load "
+            f"{CHROMIUM} is absent: install Debian's chromium "
             "(python3 -m tools.run_tests does so as root; Playwright cannot download a browser here)"
         )
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
@@ -169,41 +153,29 @@ def server(site):
     httpd.server_close()
 
 
-def serve_libraries_offline(page, server):
-    missing = [path for path in OFFLINE_LIBRARIES.values() if not Path(path).exists()]
-    assert not missing, f"missing {missing}: install the Debian packages named above OFFLINE_LIBRARIES"
+def refuse_other_hosts(page, refused):
+    def refuse(route):
+        refused.append(route.request.url)
+        route.abort()
 
-    def library(route):
-        name = route.request.url.rsplit("/", 1)[-1]
-        if name in OFFLINE_LIBRARIES:
-            route.fulfill(path=OFFLINE_LIBRARIES[name])
-        elif name in EMPTY_LIBRARIES:
-            route.fulfill(body="", content_type="application/javascript")
-        else:
-            route.abort()
-
-    def without_integrity(route):
-        response = route.fetch()
-        body = re.sub(r'\s(integrity|crossorigin|referrerpolicy)="[^"]*"', "", response.text())
-        route.fulfill(response=response, body=body)
-
-    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), library)
-    page.route(f"{server}/index.html", without_integrity)
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), refuse)
 
 
 @contextlib.contextmanager
 def browser_page(server):
-    """A Chromium page that serves asv's JS libraries offline, and the page errors it collects."""
+    """A Chromium page that reaches only the local server, and the page errors and other hosts' addresses it
+    collects (the caller checks them)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            errors = []
+            errors, refused = [], []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            serve_libraries_offline(page, server)
+            refuse_other_hosts(page, refused)
             yield page, errors
+            assert not refused, f"the page needs other hosts: {refused}"
         finally:
             browser.close()
 

@@ -4,6 +4,7 @@ passes, a benchmark that raises is named while the other comparisons still show;
 import json
 import math
 import os
+import traceback
 
 import pytest
 from conftest import ENV_DIR, Project, relu_bench
@@ -286,6 +287,23 @@ def test_what_a_side_that_could_not_time_means():
 def test_an_environment_whose_paired_timing_could_not_run_fails_the_check():
     (c,) = judged({"env": {"error": "paired timing failed in python:\nSyntaxError: invalid syntax"}})
     assert c.status == FAILED and "SyntaxError" in c.note and exit_code([c]) == 2
+
+
+def test_a_failure_note_quotes_the_exception_not_the_hint_a_library_appends():
+    # As PyTensor raises a compile error: the node and a hint appended to the message, below the exception line.
+    hint = "HINT: Set PyTensor `config.exception_verbosity` to `medium` or `high` for more information"
+    try:
+        try:
+            raise KeyError("relu")
+        except KeyError:
+            raise AssertionError(f"key collision\nApply node that caused the error: relu(x)\n{hint}") from None
+    except AssertionError:
+        error = traceback.format_exc()
+    outcome = {"t": {"label": "", "sides": ["ok", {"error": error}], "blocks": []}}
+    assert timings({"env": outcome})[0].note == "raised in HEAD: AssertionError: key collision"
+    during = f"{error}\nDuring handling of the above exception, another occurred:\n\n{error.replace('key', 'lock')}"
+    (c,) = timings({"env": {"error": f"paired timing failed in python3.13:\n{during}"}})
+    assert c.note == "could not run: AssertionError: lock collision"
 
 
 def test_holm_corrects_for_many_comparisons():

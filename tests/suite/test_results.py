@@ -4,6 +4,7 @@ interrupted stores."""
 import json
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import relu_bench
@@ -42,7 +43,8 @@ def read(directory, name):
 
 
 def shard(directory, env, commit="a" * 40, benchmarks=None):
-    write(directory, "benchmarks.json", {"relu.f": {"name": "relu.f"}, env: {"name": env}, "version": 2})
+    listed = {"relu.f": {"name": "relu.f", "params": []}, env: {"name": env, "params": []}, "version": 2}
+    write(directory, "benchmarks.json", listed)
     write(directory, "ci/machine.json", {"machine": "ci", "version": 1})
     write(directory, f"ci/{commit[:8]}-{env}.json", result_file(commit, env, benchmarks or {"relu.f": 1.0}))
 
@@ -103,7 +105,7 @@ def test_merge_quarantines_a_corrupt_file_by_name_and_keeps_the_rest(tmp_path):
     proc = cli("merge", tmp_path / "good", tmp_path / "bad", "--dir", out)
     assert proc.returncode == 0, proc.stderr  # the publish goes on with the rest
     assert "aaaaaaaa-env-bad.json: not valid JSON" in proc.stderr
-    assert "bbbbbbbb-env-bad.json: not an asv result file" in proc.stderr
+    assert "bbbbbbbb-env-bad.json: rejected by asv" in proc.stderr
     assert read(out, "ci/aaaaaaaa-env-good.json")["results"]["relu.f"][0] == [1.0]
     assert not (out / "ci/aaaaaaaa-env-bad.json").exists()
     kept = (out / "quarantine/ci/aaaaaaaa-env-bad.json.corrupt").read_text()
@@ -123,6 +125,43 @@ def test_a_corrupt_file_travels_to_the_branch_in_quarantine_and_the_rest_is_stor
     restored = tmp_path / "restored"
     assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
     assert (restored / "quarantine/ci/bbbbbbbb-env-a.json.corrupt").read_text() == "{cut off"
+
+
+def test_json_that_asv_rejects_is_quarantined_by_name_and_what_is_stored_loads_in_asv(repo, tmp_path):
+    from asv.benchmarks import Benchmarks
+    from asv.results import iter_results
+
+    out = tmp_path / "out"
+    shard(out, "env-a")
+    undated = result_file("b" * 40, "env-a", {"relu.f": 2.0})
+    del undated["date"]  # asv's loader needs it; asv publish would skip the file
+    write(out, "ci/bbbbbbbb-env-a.json", undated)
+    newer = result_file("c" * 40, "env-a", {"relu.f": 3.0})
+    newer["result_columns"] = [*COLUMNS, "bogus"]  # a column asv does not know: asv publish fails
+    newer["results"]["relu.f"].append(0)
+    write(out, "ci/cccccccc-env-a.json", newer)
+    proc = cli("store", "--dir", out, "--repo", repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "ci/bbbbbbbb-env-a.json: rejected by asv" in proc.stderr and "'date'" in proc.stderr
+    assert "ci/cccccccc-env-a.json: rejected by asv" in proc.stderr and "bogus" in proc.stderr
+    names = set(branch_files(repo))
+    assert {"quarantine/ci/bbbbbbbb-env-a.json.corrupt", "quarantine/ci/cccccccc-env-a.json.corrupt"} <= names
+    assert "ci/aaaaaaaa-env-a.json" in names and "ci/bbbbbbbb-env-a.json" not in names
+    # What asv publish reads first: the benchmark list and every result file, from what was stored.
+    restored = tmp_path / "restored"
+    assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
+    assert [r.commit_hash for r in iter_results(str(restored))] == ["a" * 40]
+    Benchmarks.load(SimpleNamespace(results_dir=str(restored), benchmark_dir=str(restored)))
+
+
+def test_a_benchmark_list_that_asv_rejects_is_quarantined_on_merge(tmp_path):
+    shard(tmp_path / "shard", "env-a")
+    write(tmp_path / "shard", "benchmarks.json", {"relu.f": {"name": "relu.f"}, "version": 2})  # no params
+    out = tmp_path / "merged"
+    proc = cli("merge", tmp_path / "shard", "--dir", out)
+    assert proc.returncode == 0 and "benchmarks.json: rejected by asv (KeyError: 'params')" in proc.stderr
+    assert not (out / "benchmarks.json").exists() and (out / "quarantine/benchmarks.json.corrupt").exists()
+    assert (out / "ci/aaaaaaaa-env-a.json").exists()
 
 
 def test_a_fresh_clone_with_nothing_new_still_has_a_branch_to_push(repo, tmp_path):
