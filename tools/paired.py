@@ -17,7 +17,6 @@ processes; its p-value the two-sided Wilcoxon signed-rank test of the log block
 ratios against 0 (normal approximation). tools/rule.py judges with them.
 """
 
-import json
 import math
 import os
 import statistics
@@ -28,8 +27,7 @@ from pathlib import Path
 
 from relu_impls.backend import CACHE_VARIABLE, cache_root
 from tools.significance import signed_rank_p
-
-WORKER = Path(__file__).resolve().parent / "paired_worker.py"
+from tools.worker import run_worker
 
 
 @dataclass(frozen=True)
@@ -73,27 +71,6 @@ def summarize(blocks):
         "base": statistics.median(b for b, _ in blocks),
         "head": statistics.median(h for _, h in blocks),
     }
-
-
-def run_worker(python, plan, environ=None):
-    """One process of tools/paired_worker.py with `plan` (its "out" file chosen here); its outcome.
-
-    RuntimeError where the process failed or wrote no outcome.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        plan_file, out = Path(tmp, "plan.json"), Path(tmp, "outcome.json")
-        plan_file.write_text(json.dumps(dict(plan, out=str(out))))
-        # From the scratch dir: neither the repository's nor the environment's installed relu_impls comes first.
-        done = subprocess.run(
-            [str(Path(python).absolute()), str(WORKER), str(plan_file)],
-            cwd=tmp,
-            env=environ,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode or not out.exists():
-            raise RuntimeError(f"timing process failed in {python} (exit {done.returncode}):\n{done.stderr[-3000:]}")
-        return json.loads(out.read_text())
 
 
 def time_trees(python, suite, trees, regexes, plan=PLAN):

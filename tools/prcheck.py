@@ -74,18 +74,10 @@ def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
     return found
 
 
-def _side(state):
-    """tools/trials.py's state text as the worker's side state ("ok", {"skip": why}, {"error": why})."""
-    if state == "ok":
-        return "ok"
-    kind, _, why = state.partition(": ")
-    return {"skip": why} if kind == "skipped" else {"error": why}
-
-
 def across_processes(base, head):
     """Two arms' trials.Outcome of one benchmark in the shape of a paired outcome, one block per round."""
     rounds = [list(pair) for pair in zip(base.figures, head.figures)]
-    result = {"label": base.label, "sides": [_side(base.state), _side(head.state)], "blocks": rounds}
+    result = {"label": base.label, "sides": [base.side, head.side], "blocks": rounds}
     if rounds:
         logs = [math.log(h / b) for b, h in rounds]
         result.update(

@@ -27,6 +27,7 @@ from itertools import product
 from pathlib import Path
 
 from relu_impls.releases import library_pin  # imports no backend
+from tools.worker import exception_line
 
 
 @dataclass(frozen=True)
@@ -183,16 +184,6 @@ def exit_code(comparisons):
 def release_label(requirements, fallback):
     pin = library_pin(requirements or {})
     return "-".join(pin) if pin else fallback
-
-
-def exception_line(text):
-    """The line of a traceback text that names the exception (`AssertionError: ...`): the first unindented line
-    after the last traceback header, not what a library appends to the message (PyTensor's "HINT: ..."); the
-    last line of a text without a header."""
-    lines = text.strip().splitlines()
-    headers = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
-    after = lines[headers[-1] + 1 :] if headers else []
-    return next((line for line in after if line and not line[0].isspace()), lines[-1])
 
 
 def timings(paired_results, process_results=None):

@@ -18,8 +18,7 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.paired import run_worker
-from tools.rule import exception_line
+from tools.worker import exception_line, run_worker, state_of
 
 SUITE = Path(__file__).resolve().parent.parent / "asv_bench"
 
@@ -46,8 +45,13 @@ TRIAL_PLAN = TrialPlan()
 @dataclass
 class Outcome:
     label: str  # the benchmark's parameters, e.g. "variant=mul_gt, shape=1000x1000, dtype=float64"
-    state: str = "ok"  # "ok", or why not: "skipped: ...", "failed: ..."
+    side: object = "ok"  # the worker's state: "ok", {"skip": why} or {"error": traceback}
     figures: list = field(default_factory=list)  # seconds, one per process, in round order
+
+    @property
+    def state(self):
+        """ "ok", or why not: "skipped: ...", "failed: ..." (the exception's line)."""
+        return state_of(self.side)
 
     @property
     def median(self):
@@ -56,15 +60,6 @@ class Outcome:
     @property
     def spread(self):
         return max(self.figures) / min(self.figures) if self.figures else None
-
-
-def state_of(side):
-    """A worker's state of one benchmark as Outcome.state."""
-    if side == "ok":
-        return "ok"
-    if "skip" in side:
-        return "skipped: " + side["skip"]
-    return "failed: " + exception_line(side["error"])
 
 
 def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_worker):
@@ -89,11 +84,11 @@ def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_wor
                 continue
             for name, result in found.items():
                 outcome = outcomes[arm.label].setdefault(name, Outcome(result["label"]))
-                outcome.state = state_of(result["sides"][0])
+                outcome.side = result["sides"][0]
                 if result.get("blocks"):
                     outcome.figures.append(statistics.median(block[0] for block in result["blocks"]))
     for label, why in broken.items():
         for outcome in outcomes[label].values():
-            outcome.state = f"failed: a process failed: {why}"
-        outcomes[label].setdefault("(any benchmark)", Outcome("", f"failed: a process failed: {why}"))
+            outcome.side = {"error": f"a process failed: {why}"}
+        outcomes[label].setdefault("(any benchmark)", Outcome("", {"error": f"a process failed: {why}"}))
     return outcomes

@@ -49,5 +49,6 @@ def test_a_skip_is_a_state_without_figures():
         return {NAME: {"label": "variant=relu_op", "sides": [{"skip": "theano 0.7 has no relu"}]}}
 
     out = interleaved(arms()[:1], ["relu"], TrialPlan(processes=2, blocks=3, calls=1), run=run)
-    assert out["base"][NAME] == Outcome("variant=relu_op", "skipped: theano 0.7 has no relu", [])
+    assert out["base"][NAME] == Outcome("variant=relu_op", {"skip": "theano 0.7 has no relu"}, [])
+    assert out["base"][NAME].state == "skipped: theano 0.7 has no relu"
     assert out["base"][NAME].median is None
