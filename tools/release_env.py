@@ -12,7 +12,8 @@ Python where the releases allow), then the newest Python, then the newest numpy.
   Trove classifiers are not used: they list the Pythons a release was tested on when it came out (Theano 1.0.4:
   up to 3.6), which no stack here has.
 - numpy: Theano and Theano-PyMC need numpy < 1.24 (the np.bool alias); a release uploaded before numpy 2.0.0
-  came out was built and written against numpy 1.x, so it gets numpy < 2.
+  came out was built and written against numpy 1.x, so it gets numpy < 2; and no release is readier for a newer
+  numpy than the project's newest, whose cap (`numpy_cap`, tools/release_index.py) applies to all.
 - setuptools: Theano before 0.8 is Python 2 source converted by 2to3 in its setup.py, which needs setuptools < 60
   (the matrix's 58.1.0).
 """
@@ -36,15 +37,16 @@ def stacks(table):
     return sorted({(entry["python"], entry["req"]["numpy"], entry["req"]["scipy"]) for entry in table.values()})
 
 
-def constraints(library, release):
-    """(Python specifier, the Pythons its wheels allow or None, numpy specifier) of a release."""
+def constraints(library, release, cap=""):
+    """(Python specifier, the Pythons its wheels allow or None, numpy specifier) of a release; `cap`: the
+    project's numpy cap."""
     version = Version(release.version)
     python = SpecifierSet(release.requires_python)
     if library == "theano" and version < Version("1.0.5"):
         python &= SpecifierSet("<3.10")
         if version.release[:2] == (1, 0):
             python &= SpecifierSet("<3.9")
-    numpy = SpecifierSet()
+    numpy = SpecifierSet(cap)
     if library in ("theano", "theano-pymc"):
         numpy &= SpecifierSet("<1.24")
     if release.uploaded[:10] < NUMPY_2_RELEASED:
@@ -53,13 +55,14 @@ def constraints(library, release):
     return python, wheels, numpy
 
 
-def derive(library, release, prefer=(), table=None):
-    """The include line ({"python": "3.X", "req": {...}}) for `release` (a tools.release_index.Release)."""
+def derive(library, release, prefer=(), table=None, cap=""):
+    """The include line ({"python": "3.X", "req": {...}}) for `release` (a tools.release_index.Release); `cap`:
+    the project's numpy cap."""
     table = matrix_releases() if table is None else table
     known = table.get(f"{library}-{release.version}")
     if known:
         return known
-    python, wheels, numpy = constraints(library, release)
+    python, wheels, numpy = constraints(library, release, cap)
     fits = [
         stack
         for stack in stacks(table)

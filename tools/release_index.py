@@ -11,6 +11,7 @@ import re
 import urllib.request
 from dataclasses import dataclass
 
+from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
 
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
@@ -82,6 +83,16 @@ def between(releases, good, bad):
     if lo >= hi:
         raise ValueError(f"GOOD ({good}) must be an older release than BAD ({bad})")
     return releases[lo : hi + 1]
+
+
+def numpy_cap(document):
+    """The upper bounds (<, <=) on numpy that the project's newest release declares, as a specifier string: a
+    release is no more ready for a newer numpy than the newest one (Aesara 2.9.4, 2024: numpy<2.0.0)."""
+    for requirement in document["info"].get("requires_dist") or []:
+        parsed = Requirement(requirement)
+        if parsed.name == "numpy" and not parsed.marker:
+            return ",".join(str(s) for s in parsed.specifier if s.operator in ("<", "<="))
+    return ""
 
 
 def pages(document, name, version):
