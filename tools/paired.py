@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relu_impls.backend import CACHE_VARIABLE, cache_root
+from tools.significance import signed_rank_p
 
 WORKER = Path(__file__).resolve().parent / "paired_worker.py"
 
@@ -41,26 +42,6 @@ class Plan:
 
 
 PLAN = Plan()
-
-
-def signed_rank_p(values):
-    """Two-sided Wilcoxon signed-rank p-value of values against 0 (normal approximation, ties averaged)."""
-    nonzero = sorted((v for v in values if v != 0), key=abs)
-    n = len(nonzero)
-    if n < 6:
-        return None
-    ranks, i = [0.0] * n, 0
-    while i < n:
-        j = i
-        while j + 1 < n and abs(nonzero[j + 1]) == abs(nonzero[i]):
-            j += 1
-        for k in range(i, j + 1):
-            ranks[k] = (i + j) / 2 + 1
-        i = j + 1
-    w = sum(r for r, v in zip(ranks, nonzero) if v > 0)
-    mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
-    z = (abs(w - mean) - 0.5) / sd
-    return math.erfc(max(z, 0) / math.sqrt(2))
 
 
 def extract(commit, path, root, dest):
@@ -94,28 +75,37 @@ def summarize(blocks):
     }
 
 
+def run_worker(python, plan, environ=None):
+    """One process of tools/paired_worker.py with `plan` (its "out" file chosen here); its outcome.
+
+    RuntimeError where the process failed or wrote no outcome.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_file, out = Path(tmp, "plan.json"), Path(tmp, "outcome.json")
+        plan_file.write_text(json.dumps(dict(plan, out=str(out))))
+        # From the scratch dir: neither the repository's nor the environment's installed relu_impls comes first.
+        done = subprocess.run(
+            [str(Path(python).absolute()), str(WORKER), str(plan_file)],
+            cwd=tmp,
+            env=environ,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode or not out.exists():
+            raise RuntimeError(f"timing process failed in {python} (exit {done.returncode}):\n{done.stderr[-3000:]}")
+        return json.loads(out.read_text())
+
+
 def time_trees(python, suite, trees, regexes, plan=PLAN):
     """{asv name: {"label", "sides", "blocks"} + summarize(blocks) where both sides ran} for the time_
     benchmarks matching regexes (see paired_worker.py); RuntimeError where a worker failed."""
     outcome = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        plan_file = Path(tmp, "plan.json")
-        spec = {"suite": str(suite), "trees": [str(t) for t in trees], "bench": regexes}
-        plan_file.write_text(json.dumps(dict(spec, blocks=plan.blocks, calls=plan.calls)))
-        for _ in range(plan.processes):
-            # From the scratch dir: neither the repository's nor the environment's installed relu_impls comes first.
-            done = subprocess.run(
-                [str(python), str(WORKER), str(plan_file)],
-                cwd=tmp,
-                env=worker_environ(),
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode:
-                raise RuntimeError(f"paired timing failed in {python}:\n{done.stderr[-3000:]}")
-            for name, result in json.loads(done.stdout.splitlines()[-1]).items():
-                blocks = outcome.get(name, {}).get("blocks", []) + result.get("blocks", [])
-                outcome[name] = dict(result, blocks=blocks)
+    spec = {"suite": str(suite), "trees": [str(t) for t in trees], "bench": regexes}
+    for _ in range(plan.processes):
+        found = run_worker(python, dict(spec, blocks=plan.blocks, calls=plan.calls), worker_environ())
+        for name, result in found.items():
+            blocks = outcome.get(name, {}).get("blocks", []) + result.get("blocks", [])
+            outcome[name] = dict(result, blocks=blocks)
     for result in outcome.values():
         if result["blocks"]:
             result.update(summarize(result["blocks"]))

@@ -1,9 +1,10 @@
-"""Both sides of a paired timing (tools/paired.py), in one process of a benchmark environment.
+"""Timing one or more trees' benchmarks in one process of a benchmark environment: both sides of a paired
+timing (tools/paired.py, two trees), or one side of a trial across processes (tools/trials.py, one tree).
 
     python paired_worker.py PLAN.json
 
-PLAN: {"suite": an asv_bench folder, "trees": [BASE's tree, HEAD's tree],
-"bench": [regex, ...], "blocks": B, "calls": N}. For each tree in turn, the
+PLAN: {"suite": an asv_bench folder, "trees": [BASE's tree, HEAD's tree] or
+[a tree], "bench": [regex, ...], "blocks": B, "calls": N, "out": a file}. For each tree in turn, the
 suite's `benchmarks` package is imported with that tree's `relu_impls`, and
 the time_ benchmarks whose asv names match a regex are set up (compiled) then;
 afterwards its modules move aside (retire), so the next tree imports its own.
@@ -11,12 +12,13 @@ Compiled functions keep working: they hold their ops, not the module names.
 tools/paired.py gives the worker a compile cache of its own.
 
 Then, block by block, each benchmark is called N times per tree, the trees
-taking turns in an order that flips every block. One process, so both trees'
+taking turns in an order that rotates every block. One process, so both trees'
 outputs land on the same freed heap memory, and both read the same input array
 (share_inputs): between processes the same function's time differs by up to
-20 % (where its memory lies). Prints one JSON object: {asv name: {"label": its parameters,
-"sides": [BASE's and HEAD's state: "ok", {"skip": reason} or {"error":
-traceback}], "blocks": [[BASE s, HEAD s] per block] where both are ok}}. Runs
+20 % (where its memory lies). Writes one JSON object to PLAN's "out" file (not
+stdout, which the trees' own code can write to): {asv name: {"label": its
+parameters, "sides": [each tree's state: "ok", {"skip": reason} or {"error":
+traceback}], "blocks": [[median s per tree] per block] where all are ok}}. Runs
 under every Python a release of asv.conf.json uses (3.8 on), so no newer syntax.
 """
 
@@ -133,22 +135,28 @@ def main(plan):
         sides.append(prepare(plan["suite"], tree, plan["bench"]))
         retire(index)
     outcome = {}
-    for name in sorted(set(sides[0]) | set(sides[1])):
-        label = (sides[0].get(name) or sides[1].get(name))[0]
+    for name in sorted(set().union(*sides)):
+        label = next(side[name][0] for side in sides if name in side)
         states = [side[name][1] if name in side else {"skip": "no such benchmark"} for side in sides]
         outcome[name] = {"label": label, "sides": [s if isinstance(s, dict) else "ok" for s in states]}
-    timed = [name for name in outcome if outcome[name]["sides"] == ["ok", "ok"]]
+    timed = [name for name in outcome if all(state == "ok" for state in outcome[name]["sides"])]
     for name in timed:
-        share_inputs(sides[0][name][1].func.__self__, sides[1][name][1].func.__self__)
+        for side in sides[1:]:
+            share_inputs(sides[0][name][1].func.__self__, side[name][1].func.__self__)
+    order = list(range(len(sides)))
     for block in range(plan["blocks"]):
+        turn = order[block % len(order) :] + order[: block % len(order)]
         for name in timed:
-            pair = [0.0, 0.0]
-            for side in (0, 1) if block % 2 == 0 else (1, 0):
-                pair[side] = median_seconds(sides[side][name][1], plan["calls"])
-            outcome[name].setdefault("blocks", []).append(pair)
+            times = [0.0] * len(sides)
+            for side in turn:
+                times[side] = median_seconds(sides[side][name][1], plan["calls"])
+            outcome[name].setdefault("blocks", []).append(times)
     return outcome
 
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as f:
-        print(json.dumps(main(json.load(f))))
+        plan = json.load(f)
+    result = json.dumps(main(plan))
+    with open(plan["out"], "w") as f:
+        f.write(result)
