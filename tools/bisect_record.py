@@ -6,6 +6,7 @@ Format 1, every key always present:
     library      the package index name, e.g. "theano"
     good, bad    the two releases asked about, GOOD the older
     point        POINT as typed, e.g. "max_0x/gradient@0"
+    pre          whether pre-releases were listed (--pre)
     kind         "semantics" or "timing"
     benchmark    the asv benchmark name timed (null for a semantics cell)
     verdict      "changed", "no change", "no change beyond noise" or "no step beyond noise"
@@ -32,12 +33,13 @@ FORMAT = 1
 STORE = ROOT / ".asv" / "bisect"
 
 
-def path_for(library, good, bad, point, store=STORE):
-    return store / (re.sub(r"[^\w.@-]+", "_", f"{library}-{good}-{bad}-{point}").strip("_") + ".json")
+def path_for(library, good, bad, point, pre=False, store=STORE):
+    name = f"{library}-{good}-{bad}-{point}" + ("-pre" if pre else "")
+    return store / (re.sub(r"[^\w.@-]+", "_", name).strip("_") + ".json")
 
 
 def save(record, store=STORE):
-    path = path_for(record["library"], record["good"], record["bad"], record["point"], store)
+    path = path_for(record["library"], record["good"], record["bad"], record["point"], record["pre"], store)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
     return path

@@ -69,6 +69,6 @@ def build(line, env_dir, tree=ROOT):
         env=dict(os.environ, PYTHONPATH=str(tree)),
     )
     if check.returncode:
-        fix = known_fix(check.stderr)
-        raise Unusable(f"import failed: {tail(check.stderr, 1)}" + (f" ({fix})" if fix else ""))
+        last, fix = tail(check.stderr, 1), known_fix(check.stderr)
+        raise Unusable(f"import failed: {last}" + (f" ({fix})" if fix and fix not in last else ""))
     return python

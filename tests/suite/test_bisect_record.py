@@ -15,6 +15,7 @@ TIMING = {
     "good": "3.0.7",
     "bad": "3.3.8",
     "point": "max_x0/gradient",
+    "pre": False,
     "kind": "timing",
     "benchmark": "relu.Gradient.time_gradient('max_x0', '1000x1000', 'float64')",
     "verdict": "changed",

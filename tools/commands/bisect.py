@@ -171,6 +171,7 @@ def run(args):
         "good": args.good,
         "bad": args.bad,
         "point": args.point,
+        "pre": args.pre,
         "kind": "semantics" if isinstance(point, Cell) else "timing",
         "benchmark": None if isinstance(point, Cell) else point.benchmark,
         "verdict": result.verdict,
