@@ -14,7 +14,7 @@ import sys
 from tools.venvs import reexec_in_tools_venv
 
 COMMANDS = ["bench", "compare", "results", "report", "envs", "experiment", "fidelity", "bisect"]
-IN_TOOLS_VENV = {"bench", "fidelity"}
+IN_TOOLS_VENV = {"bench", "fidelity", "bisect"}
 
 
 def main(argv=None):
