@@ -13,7 +13,7 @@ import sys
 
 from tools.venvs import reexec_in_tools_venv
 
-COMMANDS = ["bench", "compare", "results", "report", "envs", "experiment", "fidelity", "bisect"]
+COMMANDS = ["bench", "compare", "agree", "results", "report", "envs", "experiment", "fidelity", "bisect"]
 IN_TOOLS_VENV = {"bench", "fidelity", "bisect"}
 
 
