@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from tools.errors import UserError
 from tools.venvs import reexec_in_tools_venv
 
 COMMANDS = ["bench", "compare", "results", "report", "envs", "experiment", "fidelity", "bisect"]
@@ -26,7 +27,11 @@ def main(argv=None):
     for name in [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS:
         importlib.import_module(f"tools.commands.{name}").setup_arguments(subparsers)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except UserError as exc:
+        print(f"relu-bench {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ benchmark point, timed.
 
     VARIANT/value@AT or VARIANT/gradient@AT   a cell of relu_impls/semantics.py (AT: 0, -0, inf, -inf, nan),
                                               float64, C linker: e.g. max_0x/gradient@0
-    VARIANT/forward or VARIANT/gradient       its time at 1000x1000 float64, C linker, random signs
+    VARIANT/forward or VARIANT/gradient       its time at the PR point (1000x1000 float64), C linker, random signs
                                               (relu.Forward/Gradient): e.g. max_x0/gradient
     an asv benchmark name with parameters     any other point, e.g.
                                               "relu.Forward.time_forward('relu_op', '100x100', 'float32')"
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from relu_impls import VARIANTS
 from relu_impls.semantics import POINT_NAMES
 from tools.bisect_search import Skipped
+from tools.config import pr_timing
 
 CELL = re.compile(r"(?P<variant>\w+)/(?P<part>value|gradient)@(?P<at>-?0|-?inf|nan)")
 TIMING = re.compile(r"(?P<variant>\w+)/(?P<function>forward|gradient)")
@@ -54,7 +55,7 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Timing:
+class TimedBenchmark:
     benchmark: str  # asv's name with parameters
 
     @property
@@ -63,10 +64,10 @@ class Timing:
 
 
 def parse(text):
-    """The Cell or Timing POINT names; ValueError saying what is accepted otherwise."""
+    """The Cell or TimedBenchmark POINT names; ValueError saying what is accepted otherwise."""
     for pattern, make in (
         (CELL, lambda m: Cell(m["variant"], m["part"], m["at"])),
-        (TIMING, lambda m: Timing(timing_name(m["variant"], m["function"]))),
+        (TIMING, lambda m: TimedBenchmark(pr_timing(m["variant"], m["function"]))),
     ):
         match = pattern.fullmatch(text)
         if match:
@@ -74,10 +75,5 @@ def parse(text):
                 raise ValueError(f"unknown variant {match['variant']!r}; known: {', '.join(VARIANTS)}")
             return make(match)
     if ASV_NAME.fullmatch(text):
-        return Timing(text)
+        return TimedBenchmark(text)
     raise ValueError(f"not a POINT: {text!r} (e.g. max_0x/gradient@0, max_x0/gradient, or an asv benchmark name)")
-
-
-def timing_name(variant, function):
-    cls = "Forward" if function == "forward" else "Gradient"
-    return f"relu.{cls}.time_{function}('{variant}', '1000x1000', 'float64')"

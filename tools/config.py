@@ -2,11 +2,13 @@
 
 Profiles (tools/profiles.json, read by the workflows' commands and the tests too): `bench` is a list of
 asv --bench regexes (asv matches a parameterized benchmark as "name(param, ...)", params as repr()
-strings; empty: every benchmark), `releases` is "newest" (the newest release of each library in
-"newest") or "all".
+strings; empty: every benchmark; `{point}` stands for PR_POINT's parameters), `releases` is "newest" (the
+newest release of each library in "newest") or "all"; a profile that `extends` another runs its
+benchmarks too, then its own.
 """
 
 import json
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +16,16 @@ ASV_CONF = ROOT / "asv.conf.json"
 VENVS = ROOT / ".venvs"
 TOOLS_VENV = VENVS / "tools"
 PROFILES = Path(__file__).resolve().parent / "profiles.json"
+
+
+# The pull-request check's point: each variant's forward and gradient time here (shape, dtype).
+PR_POINT = ("1000x1000", "float64")
+
+
+def pr_timing(variant, function):
+    """asv's name of a variant's forward or gradient time at PR_POINT (C linker, random signs)."""
+    cls = "Forward" if function == "forward" else "Gradient"
+    return f"relu.{cls}.time_{function}({', '.join(map(repr, (variant, *PR_POINT)))})"
 
 
 def load_asv_conf(path=ASV_CONF):
@@ -28,5 +40,14 @@ def asv_path(key):
 
 
 def profiles():
-    """{profile name: {"bench": [regex, ...], "releases": "newest" or "all", ...}, "newest": [library, ...]}."""
-    return json.loads(PROFILES.read_text())
+    """{profile name: {"bench": [regex, ...], "releases": "newest" or "all", ...}, "newest": [library, ...]},
+    each profile's `extends` and `{point}` resolved."""
+    found = json.loads(PROFILES.read_text())
+    point = ", ".join(f"'{re.escape(value)}'" for value in PR_POINT)
+    for profile in found.values():
+        if isinstance(profile, dict):
+            profile["bench"] = [regex.replace("{point}", point) for regex in profile["bench"]]
+    for profile in found.values():
+        if isinstance(profile, dict) and "extends" in profile:
+            profile["bench"] = found[profile["extends"]]["bench"] + profile["bench"]
+    return found

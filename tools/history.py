@@ -1,9 +1,5 @@
-"""The benchmark history: asv result files kept on a git branch (default `asv-results`).
-
-    relu-bench results restore [--branch B] [--dir D]    # branch -> results dir
-    relu-bench results merge SHARD... [--dir D]          # shards (one per environment) -> results dir
-    relu-bench results store [--branch B] [--dir D]      # results dir -> new commit on the branch
-    relu-bench results shards                            # shards=[{release, python}...] (CI matrix)
+"""The benchmark history: asv result files kept on a git branch (default `asv-results`), restored into a
+results directory, merged from shards, and stored back (the `relu-bench results` command runs these).
 
 The branch holds exactly the layout of asv's results_dir (benchmarks.json,
 MACHINE/machine.json, MACHINE/COMMIT-ENV.json, and the report's MACHINE/semantics/*.semantics,
@@ -29,12 +25,12 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
+from tools import git
 from tools.config import ROOT
 
 BRANCH = "asv-results"
@@ -180,26 +176,15 @@ def merge_into(directory, sources, older=False):
         write_atomic(target, combine(name, new, old) if older else combine(name, old, new))
 
 
-# --------------------------------------------------------------------------- git
-
-
-def git(*args, input=None, env=None, repo=ROOT):
-    out = subprocess.run(
-        ["git", *args], cwd=repo, input=input, capture_output=True, env=env, check=False, text=input is None
-    )
-    if out.returncode:
-        stderr = out.stderr if isinstance(out.stderr, str) else out.stderr.decode(errors="replace")
-        raise subprocess.CalledProcessError(out.returncode, ["git", *args], stderr=stderr)
-    return out.stdout
+# --------------------------------------------------------------------------- the branch
 
 
 def branch_commit(branch, repo=ROOT):
     """(ref to update, commit it or its origin copy points at, or None)."""
     for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
-        try:
-            return f"refs/heads/{branch}", git("rev-parse", "--verify", "--quiet", ref + "^{commit}", repo=repo).strip()
-        except subprocess.CalledProcessError:
-            continue
+        commit = git.resolve(ref + "^{commit}", repo)
+        if commit:
+            return f"refs/heads/{branch}", commit
     return f"refs/heads/{branch}", None
 
 
@@ -207,13 +192,12 @@ def stored_files(commit, repo=ROOT):
     """{path: text} of the JSON files in a commit's tree."""
     if commit is None:
         return {}
-    names = git("ls-tree", "-r", "-z", "--name-only", commit, repo=repo).split("\0")
-    files = {}
-    for name in names:
-        if name.endswith(SUFFIXES) or name.startswith(f"{QUARANTINE}/"):
-            blob = git("cat-file", "blob", f"{commit}:{name}", input=b"", repo=repo)
-            files[name] = blob.decode("utf-8", errors="replace")
-    return files
+    names = git.ls_files(commit, repo)
+    return {
+        name: git.show(commit, name, repo)
+        for name in names
+        if name.endswith(SUFFIXES) or name.startswith(f"{QUARANTINE}/")
+    }
 
 
 # --------------------------------------------------------------------------- commands
@@ -269,35 +253,13 @@ def store(branch, directory, message, repo=ROOT):
     raw.update(quarantined(directory))
     files = {name: json.dumps(data, indent=1, sort_keys=True) + "\n" for name, data in contents.items()}
     files.update(raw)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, GIT_INDEX_FILE=str(Path(tmp, "index")))  # the user's index stays untouched
-        git("read-tree", "--empty", env=env, repo=repo)
-        for name, text in sorted(files.items()):
-            blob = git("hash-object", "-w", "--stdin", input=text.encode(), repo=repo).decode().strip()
-            git("update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", env=env, repo=repo)
-        tree = git("write-tree", env=env, repo=repo).strip()
-    if parent and git("rev-parse", f"{parent}^{{tree}}", repo=repo).strip() == tree:
-        if not _exists(ref, repo):  # a fresh clone has only origin's copy: leave a local branch to push
-            git("update-ref", ref, parent, "0" * 40, repo=repo)
+    tree = git.make_tree(files, repo=repo)
+    if parent and git.resolve(f"{parent}^{{tree}}", repo) == tree:
+        if git.resolve(ref, repo) is None:  # a fresh clone has only origin's copy: leave a local branch to push
+            git.update_ref(ref, parent, git.NO_COMMIT, repo=repo)
         print(f"{branch}: nothing new to store")
         return
-    commit_env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME=os.environ.get("GIT_AUTHOR_NAME", "relu-bench"),
-        GIT_AUTHOR_EMAIL=os.environ.get("GIT_AUTHOR_EMAIL", "relu-bench@users.noreply.github.com"),
-        GIT_COMMITTER_NAME=os.environ.get("GIT_COMMITTER_NAME", "relu-bench"),
-        GIT_COMMITTER_EMAIL=os.environ.get("GIT_COMMITTER_EMAIL", "relu-bench@users.noreply.github.com"),
-    )
-    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message, env=commit_env, repo=repo)
-    commit = commit.strip()
-    old = git("rev-parse", "--verify", "--quiet", ref, repo=repo).strip() if _exists(ref, repo) else "0" * 40
-    git("update-ref", ref, commit, old, repo=repo)  # fails, changing nothing, if the ref moved meanwhile
+    commit = git.commit_tree(tree, [parent] if parent else [], message, repo=repo)
+    # Fails, changing nothing, if the ref moved meanwhile.
+    git.update_ref(ref, commit, git.resolve(ref, repo) or git.NO_COMMIT, repo=repo)
     print(f"stored {len(files)} files as {commit[:10]} on {branch}")
-
-
-def _exists(ref, repo):
-    try:
-        git("rev-parse", "--verify", "--quiet", ref, repo=repo)
-        return True
-    except subprocess.CalledProcessError:
-        return False

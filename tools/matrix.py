@@ -1,6 +1,6 @@
 """The release matrix: asv.conf.json's `include` lines, one per release, named library-version."""
 
-from relu_impls.releases import library_pin, version_tuple  # imports no backend
+from relu_impls.releases import library_pin, release_label, version_tuple  # imports no backend
 from tools.config import load_asv_conf, profiles
 
 
@@ -9,17 +9,11 @@ def releases(conf=None):
     conf = conf or load_asv_conf()
     found = {}
     for entry in conf["include"]:
-        pin = library_pin(entry["req"])
-        if pin is None:
+        name = release_label(entry["req"])
+        if name is None:
             raise ValueError(f"asv.conf.json include entry must name exactly one library: {entry}")
-        found["-".join(pin)] = entry
+        found[name] = entry
     return found
-
-
-def release_label(requirements, fallback):
-    """The release an asv environment's requirements name, else `fallback`."""
-    pin = library_pin(requirements or {})
-    return "-".join(pin) if pin else fallback
 
 
 def requirements(entry):

@@ -20,8 +20,6 @@ ratios against 0 (normal approximation). tools/rule.py judges with them.
 import math
 import os
 import statistics
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,16 +38,6 @@ class Plan:
 
 
 PLAN = Plan()
-
-
-def extract(commit, path, root, dest):
-    """`path` of `commit` (git archive) under dest; dest. RuntimeError where the commit has no such path."""
-    dest.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "archive", commit, path], cwd=root, capture_output=True)
-    if archive.returncode:
-        raise RuntimeError(f"{commit[:10]} has no {path}: {archive.stderr.decode(errors='replace').strip()}")
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
-    return dest
 
 
 def worker_environ(environ=os.environ):
@@ -87,12 +75,3 @@ def time_trees(python, suite, trees, regexes, plan=PLAN):
         if result["blocks"]:
             result.update(summarize(result["blocks"]))
     return outcome
-
-
-def paired(python, suite, root, base, head, regexes, plan=PLAN):
-    """time_trees for two commits of the repository at root."""
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = [
-            extract(commit, "relu_impls", root, Path(tmp, side)) for side, commit in (("base", base), ("head", head))
-        ]
-        return time_trees(python, suite, trees, regexes, plan)

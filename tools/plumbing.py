@@ -2,12 +2,12 @@
 read through asv's own modules (its benchmark selection, its result files)."""
 
 import json
-import math
 import os
 import subprocess
 import sys
-from itertools import product
+from pathlib import Path
 
+from tools import asv_results, git
 from tools.config import ASV_CONF, ROOT, load_asv_conf
 from tools.matrix import releases
 from tools.pythons import asv_environ
@@ -44,19 +44,6 @@ def environments(wanted, env, conf_path=ASV_CONF):
     return found
 
 
-def rev_parse(ref):
-    """The full hash of the commit `ref` names; a clear exit when it names none."""
-    out = subprocess.run(
-        ["git", "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode:
-        raise SystemExit(f"relu-bench: not a commit: {ref!r} ({out.stderr.strip()})")
-    return out.stdout.strip()
-
-
 def asv(*args, env, check=True, quiet=False):
     """Run `asv ARGS` (this Python's asv) in the repository, echoed unless quiet (then its output is hidden too);
     its exit status."""
@@ -67,13 +54,14 @@ def asv(*args, env, check=True, quiet=False):
     return subprocess.run(cmd, cwd=ROOT, env=env, check=check, stdout=out).returncode
 
 
-def scratch_conf(output, env_dir, benchmark_dir):
-    """asv.conf.json with absolute paths, the suite in `benchmark_dir`, and results under OUTPUT/results (the
-    project's history stays clean); its path."""
-    conf = load_asv_conf()
+def scratch_conf(output, env_dir, benchmark_dir=None, repo=ROOT):
+    """repo's asv.conf.json with absolute paths, the suite in `benchmark_dir` (default: repo's), environments
+    in env_dir, results under OUTPUT/results and HTML under OUTPUT/html (the project's history stays clean);
+    its path, OUTPUT/asv.conf.json."""
+    conf = load_asv_conf(Path(repo, "asv.conf.json"))
     conf.update(
-        repo=str(ROOT),
-        benchmark_dir=str(benchmark_dir),
+        repo=str(repo),
+        benchmark_dir=str(benchmark_dir or Path(repo, conf["benchmark_dir"])),
         env_dir=str(env_dir),
         results_dir=str(output / "results"),
         html_dir=str(output / "html"),
@@ -109,31 +97,21 @@ def selected(regexes, conf_path=ASV_CONF):
 
 
 def tally(result_file, benchmarks):
-    """(numbers, skipped, failed names) of the selected benchmarks in one asv result file.
-
-    asv stores a number, NaN for a skip (NotImplementedError in setup; also for
-    parameters not selected), and None for a failure (exception, timeout).
-    """
-    from asv.results import Results
-
-    results = Results.load(str(result_file))
-    stored = set(results.get_all_result_keys())
+    """(numbers, skipped, failed names) of the selected benchmarks in one asv result file."""
+    results = asv_results.load(result_file)
     numbers = skipped = 0
     failed = []
     for name, bench in benchmarks.items():
-        if name not in stored:
+        found = asv_results.points(results, name, bench["params"])
+        if found is None:
             failed.append(f"{name} (no result)")
             continue
-        values = results.get_result_value(name, bench["params"])
-        points = list(product(*bench["params"]))
-        for i in benchmarks.benchmark_selection[name] or [0]:
-            value = values[i]
-            if value is None:
-                failed.append(f"{name}({', '.join(points[i])})")
-            elif isinstance(value, float) and math.isnan(value):
-                skipped += 1
-            else:
-                numbers += 1
+        for index, combo in asv_results.selected(benchmarks, name):
+            state = asv_results.state(found[index][1])
+            if state == asv_results.FAILED:
+                failed.append(f"{name}({', '.join(combo)})")
+            skipped += state == asv_results.SKIPPED
+            numbers += state == asv_results.MEASURED
     return numbers, skipped, failed
 
 
@@ -142,24 +120,13 @@ def tally(result_file, benchmarks):
 SUITE_FILES = ("pyproject.toml", "relu_impls/__init__.py")
 
 
-def _lacks(repo, commit, path):
-    return subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=repo, capture_output=True).returncode != 0
-
-
 def history_commits(last, results_dir, env_names, repo=ROOT):
     """The newest `last` commits of HEAD's first-parent line, oldest first, sorted into
     (to run, already done, predating the suite). Done: a result file for every environment in `env_names`
     in the machine folder `results_dir`. Predating: a commit lacking a SUITE_FILES file."""
-    out = subprocess.run(
-        ["git", "rev-list", "--first-parent", f"--max-count={last}", "HEAD"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
     to_run, done, predating = [], [], []
-    for commit in reversed(out.stdout.split()):
-        if any(_lacks(repo, commit, path) for path in SUITE_FILES):
+    for commit in reversed(git.first_parent(last, repo)):
+        if not all(git.has_path(commit, path, repo) for path in SUITE_FILES):
             predating.append(commit)
         elif all(os.path.exists(os.path.join(results_dir, f"{commit[:8]}-{name}.json")) for name in env_names):
             done.append(commit)

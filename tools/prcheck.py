@@ -8,27 +8,16 @@ import shutil
 import statistics
 import sys
 import tempfile
-from itertools import product
+from contextlib import contextmanager
 from pathlib import Path
 
-from tools.config import ROOT, load_asv_conf
-from tools.paired import PLAN, extract, paired
-from tools.rule import (
-    BETTER,
-    FAILED,
-    FASTER,
-    RULE,
-    SAME,
-    SLOWER,
-    VANISHED,
-    WORSE,
-    Comparison,
-    collect,
-    judge,
-    load_results,
-    release_label,
-    timings,
-)
+from relu_impls.releases import release_label  # imports no backend
+from tools import asv_results, git
+from tools.comparisons import Comparison, of_results, of_timings
+from tools.config import load_asv_conf
+from tools.errors import UserError
+from tools.paired import PLAN, time_trees
+from tools.rule import BETTER, FAILED, FASTER, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from tools.significance import t_test_p
 from tools.trials import TRIAL_PLAN, Arm, interleaved
 
@@ -42,17 +31,17 @@ def judging_suite(output, commit):
     suite = output / "suite"
     if suite.exists():
         shutil.rmtree(suite)
-    conf = load_asv_conf()
+    benchmark_dir = load_asv_conf()["benchmark_dir"]
     try:
-        extract(commit, conf["benchmark_dir"], ROOT, suite)
-    except RuntimeError as exc:
-        raise SystemExit(f"relu-bench compare: nothing to judge with: {exc}") from None
-    return suite / conf["benchmark_dir"]
+        git.extract(commit, benchmark_dir, suite)
+    except UserError as exc:
+        raise UserError(f"nothing to judge with: {exc}") from None
+    return suite / benchmark_dir
 
 
 def env_label(e):
     """An asv Environment's release name, as the result rows show it."""
-    return release_label(dict(e.requirements), e.name)
+    return release_label(dict(e.requirements)) or e.name
 
 
 def untimed(bench):
@@ -60,17 +49,28 @@ def untimed(bench):
     return [NOT_TIMED + f"(?:{regex})" for regex in bench]
 
 
+@contextmanager
+def trees(conf_path, base, head):
+    """(the judging suite's folder, [BASE's relu_impls tree, HEAD's]), the trees in a temporary folder."""
+    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        yield (
+            suite,
+            [git.extract(commit, "relu_impls", Path(tmp, side)) for side, commit in (("base", base), ("head", head))],
+        )
+
+
 def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
     """{environment label: tools/paired.py outcome, or {"error": why}} of BASE and HEAD's time_ benchmarks."""
-    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
     found = {}
-    for e in envs:
-        python = Path(e._path, "bin", "python")
-        print(f"paired timing in {e.name}", flush=True)
-        try:
-            found[env_label(e)] = paired(python, suite, ROOT, base, head, bench, plan)
-        except (RuntimeError, OSError) as exc:
-            found[env_label(e)] = {"error": str(exc)}
+    with trees(conf_path, base, head) as (suite, both):
+        for e in envs:
+            python = Path(e._path, "bin", "python")
+            print(f"paired timing in {e.name}", flush=True)
+            try:
+                found[env_label(e)] = time_trees(python, suite, both, bench, plan)
+            except (RuntimeError, OSError) as exc:
+                found[env_label(e)] = {"error": str(exc)}
     return found
 
 
@@ -92,16 +92,12 @@ def across_processes(base, head):
 def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN):
     """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
     benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds."""
-    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
     found = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = [
-            extract(commit, "relu_impls", ROOT, Path(tmp, side)) for side, commit in (("base", base), ("head", head))
-        ]
+    with trees(conf_path, base, head) as (suite, both):
         for e in envs:
             print(f"timing across processes in {e.name}", flush=True)
             python = Path(e._path, "bin", "python")
-            arms = [Arm("base", python, trees[0]), Arm("head", python, trees[1])]
+            arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
             outcomes = interleaved(arms, bench, plan, suite)
             broken = [o.state for arm in outcomes.values() for n, o in arm.items() if n == "(any benchmark)"]
             if broken:
@@ -118,11 +114,9 @@ def timed_points(benchmarks):
     for key, bench in benchmarks.items():
         if bench["type"] != "time":
             continue
-        combos = list(product(*bench["params"])) if bench["params"] else [()]
-        for index in benchmarks.benchmark_selection.get(key) or range(len(combos)):
-            combo = combos[index]
+        for _, combo in asv_results.selected(benchmarks, key):
             name = f"{key}({', '.join(combo)})" if combo else key
-            points[name] = ", ".join(f"{n}={v.strip(chr(39))}" for n, v in zip(bench["param_names"], combo))
+            points[name] = asv_results.label(bench["param_names"], combo)
     return points
 
 
@@ -180,7 +174,7 @@ def compare(conf_path, output, base, head, env_names, bench, timed, rule=RULE, m
     from asv.config import Config
     from asv.util import UserError
 
-    comparisons = timings(timed["paired"], timed["processes"])
+    comparisons = of_timings(timed["paired"], timed["processes"])
     try:
         expected = timed_points(Benchmarks.load(Config.load(str(conf_path)), regex=list(bench)))
         comparisons += vanished_timings(expected, timed["paired"], timed["processes"])
@@ -193,9 +187,9 @@ def compare(conf_path, output, base, head, env_names, bench, timed, rule=RULE, m
         benchmarks = {}
     if benchmarks:
         results_dir = output / "results"
-        base_results = load_results(results_dir, machine, base, env_names)
-        head_results = load_results(results_dir, machine, head, env_names)
-        comparisons += collect(benchmarks, base_results, head_results, env_names)
+        base_results = asv_results.of_commit(results_dir, machine, base, env_names)
+        head_results = asv_results.of_commit(results_dir, machine, head, env_names)
+        comparisons += of_results(benchmarks, base_results, head_results, env_names)
     comparisons += uncompared_families(comparisons, sorted({c.env for c in comparisons}))
     if not comparisons:
         nothing = Comparison("(any benchmark)", "", ", ".join(env_names), "", "", None, None, status=VANISHED)

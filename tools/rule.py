@@ -1,8 +1,7 @@
 """The pull-request check's rule: which comparison of BASE and HEAD is slower, worse, failed or the same.
 
-The measurements come as paired timings (tools/paired.py) and as asv result files
-of both commits (every other benchmark); `timings` and `collect` turn them into
-Comparisons, `judge` applies the rule (defaults in RULE below, the one place to tune them):
+`judge` applies the rule to Comparisons (tools/comparisons.py makes them from the measurements);
+its defaults are RULE's below, the one place to tune them:
 - a timing is measured twice: paired, BASE and HEAD in one process (median over
   blocks of HEAD/BASE; two-sided Wilcoxon signed-rank test of the blocks' log
   ratios), and across processes, BASE's and HEAD's own processes in
@@ -23,11 +22,6 @@ Comparisons, `judge` applies the rule (defaults in RULE below, the one place to 
 
 import math
 from dataclasses import dataclass
-from itertools import product
-from pathlib import Path
-
-from relu_impls.releases import library_pin  # imports no backend
-from tools.worker import exception_line
 
 
 @dataclass(frozen=True)
@@ -61,31 +55,6 @@ FAILED, VANISHED, SLOWER, WORSE, FASTER, BETTER, SAME, FIXED, NEW, SKIPPED = (
     "new",
     "skipped",
 )
-
-
-@dataclass
-class Comparison:
-    benchmark: str
-    params: str
-    env: str
-    kind: str  # asv benchmark type: time, track, peakmem, ...
-    unit: str
-    base: float | None  # None: failed; NaN: skipped; missing result: None too (see status)
-    head: float | None
-    ratio: float | None = None  # paired (time_), else HEAD/BASE
-    p: float | None = None
-    process_ratio: float | None = None  # time_ only: across processes, round by round
-    process_p: float | None = None
-    significant: bool | None = None
-    status: str = SAME
-    note: str = ""
-
-
-# --------------------------------------------------------------------------- the rule
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not math.isnan(value)
 
 
 def holm(p_values, alpha):
@@ -176,115 +145,3 @@ def exit_code(comparisons):
     if statuses & {SLOWER, WORSE}:
         return 1
     return 0
-
-
-# --------------------------------------------------------------------------- reading the measurements
-
-
-def release_label(requirements, fallback):
-    pin = library_pin(requirements or {})
-    return "-".join(pin) if pin else fallback
-
-
-def timings(paired_results, process_results=None):
-    """Comparisons of the timings: {environment label: outcome, or {"error": text}}, paired (tools/paired.py)
-    and, where given, across processes (tools/prcheck.py run_processes: the same shape, one block per round)."""
-    comparisons = []
-    process_results = process_results or {}
-    for env, outcome in paired_results.items():
-        across = process_results.get(env, {})
-        for how, found in (("paired timing", outcome), ("timing across processes", across)):
-            if "error" in found:
-                c = Comparison(f"({how})", "", env, "time", "seconds", None, None, status=FAILED)
-                c.note = "could not run: " + exception_line(found["error"])
-                comparisons.append(c)
-        if "error" in outcome:
-            continue
-        for name, result in sorted(outcome.items()):
-            key = name.split("(")[0]
-            c = Comparison(key, result["label"], env, "time", "seconds", result.get("base"), result.get("head"))
-            _sides(c, result["sides"], "")
-            other = across.get(name) if "error" not in across else None
-            if c.status == SAME and other is not None:
-                _sides(c, other["sides"], " (separate processes)")
-            if c.status == SAME:
-                c.ratio, c.p = result["ratio"], result["p"]
-                c.note = f"paired, {len(result['blocks'])} blocks"
-                if other is not None and other.get("blocks"):
-                    c.process_ratio, c.process_p = other["ratio"], other["p"]
-                    c.note += f"; separate processes ×{other['ratio']:.3f}, {len(other['blocks'])} rounds"
-            comparisons.append(c)
-    return comparisons
-
-
-def _sides(c, sides, where):
-    """Set c's status from the two sides' states ("ok", {"skip": why}, {"error": traceback})."""
-    base_side, head_side = sides
-    if "error" in head_side:
-        c.status, c.note = FAILED, f"raised in HEAD{where}: " + exception_line(head_side["error"])
-    elif "error" in base_side:
-        c.status, c.note = FIXED, f"failed in BASE{where}"
-    elif "skip" in head_side and "skip" in base_side:
-        c.status, c.note = SKIPPED, f"skipped in both{where}: {head_side['skip']}"
-    elif "skip" in head_side:
-        c.status, c.note = VANISHED, f"skipped in HEAD, measured in BASE{where}: {head_side['skip']}"
-    elif "skip" in base_side:
-        c.status, c.note = NEW, f"skipped in BASE{where}: {base_side['skip']}"
-
-
-def load_results(results_dir, machine, commit, env_names):
-    """{env name: asv Results} for one commit; environments without a result file are absent."""
-    from asv.results import Results
-
-    found = {}
-    for env_name in env_names:
-        path = Path(results_dir, machine, f"{commit[:8]}-{env_name}.json")
-        if path.exists():
-            found[env_name] = Results.load(str(path))
-    return found
-
-
-def collect(benchmarks, base, head, env_names):
-    """Comparisons for every selected point in every environment, judged later by `judge`.
-
-    benchmarks: asv Benchmarks (the selection); base/head: {env name: Results}.
-    """
-    comparisons = []
-    for key in sorted(benchmarks):
-        bench = benchmarks[key]
-        params = bench["params"]
-        points = list(product(*params)) if params else [()]
-        selection = benchmarks.benchmark_selection.get(key) or range(len(points))
-        for env_name in env_names:
-            b_res, h_res = base.get(env_name), head.get(env_name)
-            ref = h_res or b_res
-            env = release_label(ref.params, env_name) if ref else env_name
-            for index in selection:
-                label = ", ".join(
-                    f"{name}={value.strip(chr(39))}" for name, value in zip(bench["param_names"], points[index])
-                )
-                c = Comparison(key, label, env, bench["type"], bench.get("unit") or "", None, None)
-                c.base = _value(b_res, key, params, index)
-                c.head = _value(h_res, key, params, index)
-                if h_res is None or key not in h_res.get_all_result_keys():
-                    c.status, c.note = VANISHED, "no result for HEAD (environment or build failed?)"
-                elif c.head is None:
-                    c.status, c.note = FAILED, "raised or timed out in HEAD (see the log)"
-                elif not _number(c.head) and not _number(c.base):
-                    c.status, c.note = SKIPPED, "skipped in both (NotImplementedError: see asv's log for why)"
-                elif not _number(c.head):
-                    c.status, c.note = VANISHED, "skipped in HEAD, measured in BASE"
-                elif c.base is None and b_res is not None and key in b_res.get_all_result_keys():
-                    c.status, c.note = FIXED, "failed in BASE"
-                elif not _number(c.base):
-                    c.status = NEW
-                comparisons.append(c)
-    return comparisons
-
-
-def _value(results, key, params, index):
-    """One parameter point's value; None = failed or no result, NaN = skipped."""
-    if results is None or key not in results.get_all_result_keys():
-        return None
-    values = results.get_result_value(key, params)
-    return values[index] if values is not None else None

@@ -13,7 +13,7 @@ from conftest import ROOT
 from relu_impls.releases import LIBRARIES
 from tools.config import TOOLS_VENV, load_asv_conf, profiles
 from tools.matrix import releases
-from tools.plumbing import selected, tally
+from tools.plumbing import scratch_conf, selected, tally
 from tools.pythons import PYTHONS_BIN, asv_environ, link_pythons
 
 ASV = [sys.executable, "-m", "asv"]
@@ -117,21 +117,6 @@ def test_asv_makes_one_environment_per_release_and_no_other(monkeypatch):
         assert sum(name in LIBRARIES for name in e.requirements) == 1, e.name
 
 
-def scratch_conf(tmp_path):
-    """asv.conf.json with results, HTML and environments in tmp_path, so tests leave .asv alone."""
-    conf = load_asv_conf()
-    conf.update(
-        repo=str(ROOT),
-        benchmark_dir=str(ROOT / conf["benchmark_dir"]),
-        results_dir=str(tmp_path / "results"),
-        html_dir=str(tmp_path / "html"),
-        env_dir=str(tmp_path / "env"),
-    )
-    path = tmp_path / "asv.conf.json"
-    path.write_text(json.dumps(conf))
-    return path
-
-
 def python_of(venv):
     python = venv / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import asv_runner, relu_impls"], capture_output=True, text=True)
@@ -143,7 +128,7 @@ def python_of(venv):
 
 
 def test_asv_check_passes(backend_venv, tmp_path):
-    conf = scratch_conf(tmp_path)
+    conf = scratch_conf(tmp_path, tmp_path / "env")
     run = subprocess.run(
         [*ASV, "check", "--config", str(conf), "-E", f"existing:{python_of(backend_venv)}"],
         capture_output=True,
@@ -158,7 +143,7 @@ def quick_run(backend_venv, tmp_path_factory):
     """A --quick run of QUICK_BENCH in one backend venv: (an asv.conf.json reading its results, result file, log)."""
     venv = backend_venv
     tmp_path = tmp_path_factory.mktemp(venv.name)
-    conf = scratch_conf(tmp_path)
+    conf = scratch_conf(tmp_path, tmp_path / "env")
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
     cmd = [*ASV, "run", "--config", str(conf), "-E", f"existing:{python_of(venv)}", "--quick", "--show-stderr"]
     cmd += ["--set-commit-hash", commit.stdout.strip(), "--machine", "relu-bench-test"]

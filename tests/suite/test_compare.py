@@ -9,6 +9,7 @@ import traceback
 import pytest
 from conftest import ENV_DIR, Project, relu_bench
 
+from tools.comparisons import Comparison, of_timings
 from tools.matrix import releases
 from tools.paired import summarize
 from tools.prcheck import uncompared_families, vanished_timings
@@ -23,11 +24,9 @@ from tools.rule import (
     SLOWER,
     VANISHED,
     WORSE,
-    Comparison,
     exit_code,
     holm,
     judge,
-    timings,
 )
 from tools.significance import t_test_p
 
@@ -161,7 +160,7 @@ def measured(factors, jitter=(1.0,), blocks=30):
 
 
 def judged(outcomes, across=None):
-    return judge(timings(outcomes, across))
+    return judge(of_timings(outcomes, across))
 
 
 def across_processes(factors, jitter=(1.0,), rounds=8):
@@ -300,9 +299,9 @@ def test_a_failure_note_quotes_the_exception_not_the_hint_a_library_appends():
     except AssertionError:
         error = traceback.format_exc()
     outcome = {"t": {"label": "", "sides": ["ok", {"error": error}], "blocks": []}}
-    assert timings({"env": outcome})[0].note == "raised in HEAD: AssertionError: key collision"
+    assert of_timings({"env": outcome})[0].note == "raised in HEAD: AssertionError: key collision"
     during = f"{error}\nDuring handling of the above exception, another occurred:\n\n{error.replace('key', 'lock')}"
-    (c,) = timings({"env": {"error": f"paired timing failed in python3.13:\n{during}"}})
+    (c,) = of_timings({"env": {"error": f"paired timing failed in python3.13:\n{during}"}})
     assert c.note == "could not run: AssertionError: lock collision"
 
 

@@ -2,8 +2,9 @@
 
 import re
 
+from tools.comparisons import Comparison
 from tools.pr_table import render
-from tools.rule import SAME, SKIPPED, SLOWER, Comparison
+from tools.rule import SAME, SKIPPED, SLOWER
 
 
 def comparison(name, status, ratio=1.0):

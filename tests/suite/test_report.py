@@ -16,7 +16,7 @@ from tools.config import load_asv_conf
 from tools.report import changes as report_changes
 from tools.report import link as report_link
 from tools.report import semantics as report_semantics
-from tools.report.results import Release, Timing
+from tools.report.results import Measurement, Release
 from tools.report.series import lineage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
@@ -184,7 +184,7 @@ def test_lineage_order():
 )
 def test_noise_rule(a, b, moved):
     def timing(seconds, ci):
-        return Timing(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, ci, "e")
+        return Measurement(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, ci, "e")
 
     assert bool(report_changes.moved(timing(*a), timing(*b))) is moved
 

@@ -10,6 +10,7 @@ import pytest
 from conftest import relu_bench
 
 from tools import history as results
+from tools.errors import UserError
 
 COLUMNS = ["result", "params", "version", "started_at", "duration"]
 
@@ -240,14 +241,11 @@ def test_interrupted_store_leaves_the_branch_as_it_was(repo, tmp_path, monkeypat
     before = results.branch_commit("asv-results", repo)[1]
     second = tmp_path / "second"
     shard(second, "env-b")
-    real_git = results.git
 
     def dies_before_update_ref(*args, **kwargs):
-        if args[0] == "update-ref":
-            raise KeyboardInterrupt
-        return real_git(*args, **kwargs)
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(results, "git", dies_before_update_ref)
+    monkeypatch.setattr(results.git, "update_ref", dies_before_update_ref)
     with pytest.raises(KeyboardInterrupt):
         results.store("asv-results", second, "m", repo)
     monkeypatch.undo()
@@ -259,20 +257,19 @@ def test_store_refuses_to_move_a_branch_that_moved_meanwhile(repo, tmp_path, mon
     first = tmp_path / "first"
     shard(first, "env-a")
     results.store("asv-results", first, "m", repo)
-    real_git = results.git
+    real_update_ref = results.git.update_ref
     other = tmp_path / "other"
     shard(other, "env-c")
 
-    def another_writer_first(*args, **kwargs):
-        if args[0] == "update-ref":  # someone stores between our read and our write
-            monkeypatch.setattr(results, "git", real_git)
-            results.store("asv-results", other, "other", repo)
-        return real_git(*args, **kwargs)
+    def another_writer_first(*args, **kwargs):  # someone stores between our read and our write
+        monkeypatch.setattr(results.git, "update_ref", real_update_ref)
+        results.store("asv-results", other, "other", repo)
+        return real_update_ref(*args, **kwargs)
 
-    monkeypatch.setattr(results, "git", another_writer_first)
+    monkeypatch.setattr(results.git, "update_ref", another_writer_first)
     mine = tmp_path / "mine"
     shard(mine, "env-d")
-    with pytest.raises(subprocess.CalledProcessError):
+    with pytest.raises(UserError):
         results.store("asv-results", mine, "mine", repo)
     files = branch_files(repo)
     assert "ci/aaaaaaaa-env-c.json" in files and "ci/aaaaaaaa-env-d.json" not in files

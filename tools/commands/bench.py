@@ -16,16 +16,16 @@ every selected benchmark gave a number or an explicit skip, 1 when any failed
 (the others still ran, and were published), 2 when nothing could run.
 """
 
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from tools import git
 from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
-from tools.config import ROOT, asv_path, profiles
+from tools.config import asv_path, profiles
 from tools.matrix import profile_releases, releases
-from tools.plumbing import SUITE_FILES, asv, environments, history_commits, rev_parse, selected, tally
+from tools.plumbing import SUITE_FILES, asv, environments, history_commits, selected, tally
 from tools.pythons import asv_environ, link_pythons
 from tools.report.semantics import asv_environments, collect
 
@@ -81,8 +81,7 @@ def run(args):
         print("nothing to run")
         return 2
 
-    dirty = subprocess.run(["git", "status", "--porcelain", "relu_impls"], cwd=ROOT, capture_output=True, text=True)
-    if dirty.stdout.strip():
+    if git.is_dirty("relu_impls"):
         print("note: relu_impls has uncommitted changes; asv benchmarks the committed version (HEAD)")
     from asv.machine import Machine
 
@@ -98,7 +97,7 @@ def run(args):
             print("nothing new to run")
             return 0
     else:
-        commits = [rev_parse("HEAD")]
+        commits = [git.rev_parse("HEAD")]
 
     asv("machine", "--yes", *(["--machine", args.machine] if args.machine else []), env=env, quiet=True)
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as hashfile:

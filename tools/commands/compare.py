@@ -42,11 +42,12 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from tools import git
 from tools.commands.common_args import add_bench, add_command, add_env_dir, load_saved
 from tools.config import ROOT, load_asv_conf, profiles
 from tools.matrix import profile_releases, releases
 from tools.paired import PLAN
-from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
+from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pr_table import order, render
 from tools.prcheck import MACHINE, compare, judging_suite, time_both, untimed
 from tools.pythons import asv_environ, link_pythons
@@ -91,7 +92,7 @@ def setup_arguments(subparsers):
 def run(args):
     rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
     plan = replace(PLAN, blocks=args.blocks)
-    base, head = rev_parse(args.base), rev_parse(args.head)
+    base, head = git.rev_parse(args.base), git.rev_parse(args.head)
     bench = args.bench or profiles()["pr"]["bench"]
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)

@@ -34,17 +34,15 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from tools import paired, prcheck, rule
+from tools import git, paired, prcheck, rule
 from tools.commands.common_args import add_command, add_env_dir, load_saved
-from tools.config import ROOT, load_asv_conf, profiles
+from tools.config import ROOT, load_asv_conf, pr_timing, profiles
 from tools.matrix import profile_releases, releases
-from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
+from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pr_table import render
 from tools.pythons import asv_environ, link_pythons
 
@@ -52,40 +50,24 @@ OUTPUT = ROOT / ".asv" / "experiment"
 PLANTS = Path(__file__).resolve().parent.parent / "plants"
 # The benchmark that every plant slows, and whose true size is measured: relu_op's forward at the PR point.
 TARGET_VARIANT = "relu_op"
-TARGET_NAME = f"relu.Forward.time_forward('{TARGET_VARIANT}', '1000x1000', 'float64')"
+TARGET_NAME = pr_timing(TARGET_VARIANT, "forward")
 # Measuring a plant's true size: about ten times the PR check's paired timing of one benchmark.
 TRUE_SIZE = paired.Plan(processes=5, blocks=40, calls=25)
 
 
-def git(*args, env=None, input=None):
-    out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, env=env, input=input)
-    if out.returncode:
-        raise SystemExit(f"relu-bench experiment: git {' '.join(args)} failed: {out.stderr.strip()}")
-    return out.stdout.strip()
-
-
-def make_commit(base, message, ref, patch=None, work=0, trim=False):
+def make_commit(base, message, ref, patch=None, work=0, trim=False, repo=ROOT):
     """A commit whose parent is BASE: the same tree, or BASE with tools/plants/PATCH applied and
     the plant's amounts; kept under refs/experiment/REF."""
-    tree = git("rev-parse", f"{base}^{{tree}}")
-    if patch is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            env = dict(os.environ, GIT_INDEX_FILE=str(Path(tmp, "index")))
-            git("read-tree", tree, env=env)
-            git("apply", "--cached", str(PLANTS / f"{patch}.patch"), env=env)
-            files = {
-                "relu_impls/_plant.py": (PLANTS / "plant.py").read_text(),
-                "relu_impls/_plant_params.py": f"WORK = {work}\nTRIM = {trim}\n",
-            }
-            for path, text in files.items():
-                blob = git("hash-object", "-w", "--stdin", input=text)
-                git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
-            tree = git("write-tree", env=env)
-    # Throw-away commits: a machine with no git identity (a fresh CI runner) still makes them.
-    who = {"GIT_AUTHOR_NAME": "relu-bench experiment", "GIT_AUTHOR_EMAIL": "experiment@invalid"}
-    who.update(GIT_COMMITTER_NAME=who["GIT_AUTHOR_NAME"], GIT_COMMITTER_EMAIL=who["GIT_AUTHOR_EMAIL"])
-    commit = git("commit-tree", tree, "-p", base, "-m", message, env={**who, **os.environ})
-    git("update-ref", f"refs/experiment/{ref}", commit)
+    if patch is None:
+        tree = git.resolve(f"{base}^{{tree}}", repo)
+    else:
+        files = {
+            "relu_impls/_plant.py": (PLANTS / "plant.py").read_text(),
+            "relu_impls/_plant_params.py": f"WORK = {work}\nTRIM = {trim}\n",
+        }
+        tree = git.make_tree(files, base=base, patch=PLANTS / f"{patch}.patch", repo=repo)
+    commit = git.commit_tree(tree, [base], message, repo=repo)
+    git.update_ref(f"refs/experiment/{ref}", commit, repo=repo)
     return commit
 
 
@@ -207,7 +189,7 @@ def judge_trial(trial_dir, record, judging):
     return verdict
 
 
-def summarize(record, trials, label):
+def trials_table(record, trials, label):
     """The Markdown table of one group of trials."""
     n = len(trials)
     lines = [
@@ -250,7 +232,7 @@ def summary(record, judging):
         ("Trials 6-10 (held out)", trials[5:]),
     ):
         if group:
-            lines += summarize(record, group, label) + [""]
+            lines += trials_table(record, group, label) + [""]
     seconds = statistics.median(t["seconds"] for t in trials) if trials else 0
     lines += [
         f"Environments: {', '.join(record['envs'])}. Machine: {record['machine']}. One trial (the twin and "
@@ -267,7 +249,7 @@ def summary(record, judging):
 
 def prepare(args, output):
     """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
-    base = rev_parse(args.base)
+    base = git.rev_parse(args.base)
     table = releases()
     envs = args.env or profile_releases("pr", table)
     link_pythons(table[name]["python"] for name in envs if name in table)

@@ -2,8 +2,8 @@
 
     relu-bench fidelity [--release NAME]... [--commit REV] [--env-dir DIR]
 
-For the copy floor and four variants, forward and gradient, at 1000x1000 float64
-(random signs, C linker), in each release's asv environment: asv's figure (an
+For the copy floor and four variants, forward and gradient, at the PR point
+(1000x1000 float64, random signs, C linker), in each release's asv environment: asv's figure (an
 `asv run` of exactly these points, the commit's project, this tree's suite, its
 results in a scratch folder, not the history; it builds a missing
 environment as `relu-bench bench` does) and a plain `timeit` loop in the
@@ -26,13 +26,13 @@ import re
 import statistics
 import subprocess
 import tempfile
-from itertools import product
 from pathlib import Path
 
+from tools import asv_results, git
 from tools.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases
-from tools.config import ROOT, asv_path, load_asv_conf
+from tools.config import PR_POINT, asv_path
 from tools.matrix import profile_releases, releases
-from tools.plumbing import environments, rev_parse, scratch_conf, scratch_run
+from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pythons import asv_environ, link_pythons
 
 LIMIT = 1.2
@@ -40,9 +40,9 @@ TURNS = 4
 MACHINE = "fidelity"  # asv machine name in the scratch results
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
 POINTS = [
-    ("floors.Floors.time_floor", ("copy", "1000x1000", "float64"), "copy", "forward"),
+    ("floors.Floors.time_floor", ("copy", *PR_POINT), "copy", "forward"),
     *[
-        (f"relu.{cls}.time_{function}", (variant, "1000x1000", "float64"), variant, function)
+        (f"relu.{cls}.time_{function}", (variant, *PR_POINT), variant, function)
         for variant in ("switch_lt", "max_x0", "mul_gt", "relu_op")
         for cls, function in (("Forward", "forward"), ("Gradient", "gradient"))
     ],
@@ -52,12 +52,13 @@ import json, statistics, sys, timeit
 import numpy as np
 from relu_impls import FLOORS, VARIANTS, load_backend
 b = load_backend()
-z = np.random.default_rng(0).standard_normal((1000, 1000))
+shape, dtype = json.loads(sys.argv[2])
+z = np.random.default_rng(0).standard_normal([int(n) for n in shape.split("x")]).astype(dtype)
 z.flat[::17] = 0.0
 z.flat[5::17] = -0.0
 out = {}
 for name, function in json.loads(sys.argv[1]):
-    x = b.matrix("float64")
+    x = b.matrix(dtype)
     y = (VARIANTS[name] if name in VARIANTS else FLOORS[name])(x)
     f = b.function([x], b.grad(y.sum(), x) if function == "gradient" else y)
     f(z)
@@ -70,15 +71,12 @@ print(json.dumps(out))
 
 def asv_figures(result_file):
     """{(benchmark, params): asv's figure} of the POINTS in one result file; a point without one is absent."""
-    from asv.results import Results
-
-    results = Results.load(str(result_file))
+    results = asv_results.load(result_file)
     figures = {}
-    for benchmark in {b for b, *_ in POINTS} & set(results.get_all_result_keys()):
-        grid = results.get_result_params(benchmark)
-        for value, combo in zip(results.get_result_value(benchmark, grid), product(*grid)):
-            if value is not None and value == value:  # None: failed; NaN: skipped
-                figures[benchmark, tuple(v.strip("'") for v in combo)] = value
+    for benchmark in {b for b, *_ in POINTS}:
+        for combo, value, _ in asv_results.points(results, benchmark) or []:
+            if asv_results.state(value) == asv_results.MEASURED:
+                figures[benchmark, tuple(map(asv_results.unquote, combo))] = value
     return figures
 
 
@@ -106,7 +104,7 @@ def loop_turn(env, points):
     """{"name/function": seconds per call} of one standalone loop process."""
     # The loop imports the environment's relu_impls, not this checkout's.
     loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    cmd = [str(Path(env._path, "bin", "python")), "-c", LOOP, points]
+    cmd = [str(Path(env._path, "bin", "python")), "-c", LOOP, points, json.dumps(PR_POINT)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=loop_env)
     if proc.returncode:
         raise SystemExit(f"relu-bench fidelity: the loop failed in {env.name}:\n{proc.stderr[-2000:]}")
@@ -131,21 +129,22 @@ def run(args):
     table = releases()
     wanted = chosen_releases(args.parser, args.release, table, profile_releases("default", table))
     link_pythons(table[name]["python"] for name in wanted)
-    commit = rev_parse(args.commit)
+    commit = git.rev_parse(args.commit)
     points = json.dumps([(name, function) for _, _, name, function in POINTS])
     bench = [
         f"^{re.escape(benchmark)}\\({re.escape(', '.join(repr(p) for p in params))}\\)$"
         for benchmark, params, *_ in POINTS
     ]
 
-    print(f"asv ÷ standalone loop, commit {commit[:8]} (1000x1000 float64, random signs, C linker), {TURNS} turns each")
+    where = " ".join(PR_POINT)
+    print(f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, C linker), {TURNS} turns each")
     print("\n| release | point | asv: median (slowest ÷ fastest) | loop: median (slowest ÷ fastest) | asv ÷ loop |")
     print("|---|---|---|---|---|")
     worst, missing = 0.0, 0
     with tempfile.TemporaryDirectory(prefix="relu-bench-fidelity-") as tmp:
         output = Path(tmp)
         env_dir = (args.env_dir or asv_path("env_dir")).resolve()
-        conf_path = scratch_conf(output, env_dir, ROOT / load_asv_conf()["benchmark_dir"])
+        conf_path = scratch_conf(output, env_dir)
         envs = environments(wanted, asv_environ(), conf_path)
         for release in wanted:
             if release not in envs:

@@ -16,11 +16,11 @@ and what changed between neighbouring releases (the rule is printed in the repor
 report into asv's index.html (its navigation bar).
 """
 
-import subprocess
 from pathlib import Path
 
+from tools import git
 from tools.commands.common_args import add_command
-from tools.config import ROOT, asv_path
+from tools.config import asv_path
 from tools.report import build
 from tools.report.link import link_index
 from tools.report.results import machine_dir
@@ -48,8 +48,7 @@ def run(args):
     if args.action == "collect":
         mdir = machine_dir(args.results_dir, args.machine)
         envs = [] if args.only_existing else asv_environments(args.env_dir)
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        envs += [existing_environment(p, head) for p in args.python]
+        envs += [existing_environment(p, git.rev_parse("HEAD")) for p in args.python]
         if not envs:
             print(f"no asv environments in {args.env_dir} and no --python: nothing to measure")
             return 2

@@ -72,7 +72,7 @@ def build(results_dir, out_dir, machine=None, commit=None):
             f"({datetime.fromtimestamp(date, timezone.utc):%Y-%m-%d}), releases: "
             f"{', '.join(r.label for r in ordered) or 'none'}."
         ),
-        "rule": report_changes.RULE,
+        "rule": report_changes.MOVED_WHEN,
         "warnings": warnings,
     }
     out_dir = Path(out_dir)

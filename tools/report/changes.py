@@ -12,7 +12,7 @@ from tools.report.series import fastest, fmt_time, lineage
 # overlap and the times differ by at least MIN_RATIO. Results without an
 # interval (single samples) never reach here (results.py leaves them out).
 MIN_RATIO = 1.10
-RULE = (
+MOVED_WHEN = (
     f"a time moved when asv's 99% confidence intervals of the two releases do not overlap and the times "
     f"differ by at least {MIN_RATIO:.2f}x; single-sample results (`asv run --quick`) are left out"
 )

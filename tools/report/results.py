@@ -5,21 +5,22 @@ a renamed benchmark makes the report fail loudly rather than go quietly empty.
 """
 
 import json
-import math
 from dataclasses import dataclass
-from itertools import product
 from pathlib import Path
 from typing import Tuple
 
-from relu_impls.releases import LIBRARIES, library_pin, version_tuple  # imports no backend
+from relu_impls.devices import DEVICE_OF_LINKER  # imports no backend
+from relu_impls.releases import LIBRARIES, library_pin, release_label, version_tuple  # imports no backend
+from tools import asv_results
+from tools.config import PR_POINT
 from tools.report.series import FLOOR
 
 # benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
 SOURCES = {
     "relu.Forward.time_forward": ("forward", {"linker": "c"}),
     "relu.Gradient.time_gradient": ("gradient", {"linker": "c"}),
-    "linkers.Linkers.time_forward": ("forward", {"shape": "1000x1000", "dtype": "float64"}),
-    "linkers.Linkers.time_gradient": ("gradient", {"shape": "1000x1000", "dtype": "float64"}),
+    "linkers.Linkers.time_forward": ("forward", dict(zip(("shape", "dtype"), PR_POINT))),
+    "linkers.Linkers.time_gradient": ("gradient", dict(zip(("shape", "dtype"), PR_POINT))),
 }
 # The floors are compiled with the C linker only: the copy floor is what the hardware allows, for every linker.
 FLOOR_SOURCE = "floors.Floors.time_floor"
@@ -33,7 +34,7 @@ class Release:
 
     @property
     def label(self):
-        return f"{self.library}-{self.version}"
+        return release_label({self.library: self.version})
 
     @property
     def order(self):
@@ -48,7 +49,7 @@ def release_from(requirements):
 
 
 @dataclass(frozen=True)
-class Timing:
+class Measurement:
     release: Release
     linker: str
     shape: str
@@ -100,26 +101,23 @@ def result_files(mdir, commit=None):
 
 
 def _points(result, name):
-    """([(param values as strings, value, ci)], how many points had no confidence interval) of one benchmark in an
-    asv Results. Failed and skipped points are left out, and so are points without an interval: asv gives one from 2
-    samples on, so these are single samples (`asv run --quick`), too few to judge a change by."""
-    params = result.get_result_params(name)
-    values = result.get_result_value(name, params)
-    stats = result.get_result_stats(name, params) or [None] * len(values)
+    """([(param values, value, ci)], how many points had no confidence interval) of one benchmark in an asv
+    Results. Failed and skipped points are left out, and so are points without an interval: single samples
+    (`asv run --quick`), too few to judge a change by."""
     out, unjudged = [], 0
-    for combo, value, stat in zip(product(*params), values, stats):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            continue  # failed (None) or skipped (NaN)
-        a, b = (stat or {}).get("ci_99_a"), (stat or {}).get("ci_99_b")
-        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):  # asv writes (-inf, inf)
+    for combo, value, stats in asv_results.points(result, name) or []:
+        if asv_results.state(value) != asv_results.MEASURED:
+            continue
+        ci = asv_results.interval(stats)
+        if ci is None:
             unjudged += 1
             continue
-        out.append(([p.strip("'\"") for p in combo], value, (a, b)))
+        out.append(([asv_results.unquote(p) for p in combo], value, ci))
     return out, unjudged
 
 
 def timings(files, benchmarks, releases):
-    """(Timing records from asv Results, {env name: points left out for want of a confidence interval});
+    """(Measurement records from asv Results, {env name: points left out for want of a confidence interval});
     `releases` maps env names to their Release."""
     found, unjudged = {}, {}
     names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
@@ -130,10 +128,7 @@ def timings(files, benchmarks, releases):
         release = releases.get(f.env_name)
         if release is None:
             continue
-        stored = set(f.get_all_result_keys())
         for name, (function, fixed) in names.items():
-            if name not in stored:
-                continue
             param_names = benchmarks[name]["param_names"]
             points, left_out = _points(f, name)
             if left_out:
@@ -143,9 +138,10 @@ def timings(files, benchmarks, releases):
                 variant = p.get("floor", p.get("variant"))
                 if function == "floor" and variant != FLOOR:
                     continue
-                t = Timing(release, p["linker"], p["shape"], p["dtype"], variant, function, value, ci, f.env_name)
+                t = Measurement(release, p["linker"], p["shape"], p["dtype"], variant, function, value, ci, f.env_name)
                 found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
-    return list(found.values()), unjudged
+    # Linkers in relu_impls' one order (tools/report/series.py keeps the order it is given).
+    return sorted(found.values(), key=lambda t: list(DEVICE_OF_LINKER).index(t.linker)), unjudged
 
 
 def load_benchmarks(results_dir):

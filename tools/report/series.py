@@ -17,7 +17,7 @@ def fmt_time(seconds):
 
 
 def fastest(timings):
-    """{(release, linker, shape, dtype, function): fastest Timing}."""
+    """{(release, linker, shape, dtype, function): fastest Measurement}."""
     best = {}
     for t in timings:
         if t.function == "floor":
@@ -40,6 +40,5 @@ def points_of(timings, linker):
 
 
 def linkers_of(timings):
-    order = ["c", "numba", "jax", "jax-gpu"]
-    found = {t.linker for t in timings if t.function != "floor"}
-    return sorted(found, key=lambda n: (order.index(n) if n in order else len(order), n))
+    """The linkers measured, in the order the records come (tools/report/results.py: relu_impls' order)."""
+    return list(dict.fromkeys(t.linker for t in timings if t.function != "floor"))
