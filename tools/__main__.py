@@ -19,18 +19,19 @@ IN_TOOLS_VENV = {"bench", "fidelity", "bisect"}
 
 
 def main(argv=None):
+    """The command's exit status; the one place where the tools' UserError becomes a message and status 2."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in IN_TOOLS_VENV:
-        reexec_in_tools_venv(argv)
-    parser = argparse.ArgumentParser(prog="relu-bench", description=__doc__.split("\n\n")[0])
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS:
-        importlib.import_module(f"tools.commands.{name}").setup_arguments(subparsers)
-    args = parser.parse_args(argv)
     try:
+        if argv and argv[0] in IN_TOOLS_VENV:
+            reexec_in_tools_venv(argv)
+        parser = argparse.ArgumentParser(prog="relu-bench", description=__doc__.split("\n\n")[0])
+        subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        for name in [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS:
+            importlib.import_module(f"tools.commands.{name}").setup_arguments(subparsers)
+        args = parser.parse_args(argv)
         return args.run(args)
     except UserError as exc:
-        print(f"relu-bench {args.command}: {exc}", file=sys.stderr)
+        print(f"relu-bench{' ' + argv[0] if argv else ''}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -18,6 +18,7 @@ from asv.commands.run import Run
 from asv.console import log
 from asv.publishing import OutputPublisher
 
+from tools.errors import UserError
 from tools.offline import localize
 
 QUICK_SUFFIX = "-quick"
@@ -76,7 +77,7 @@ class WhichRelu(OutputPublisher):
         machine, commit = newest_result(conf.results_dir)
         try:
             out_dir, changes = build(conf.results_dir, Path(conf.html_dir) / "report", machine, commit)
-        except SystemExit as exc:  # the report's own message: asv's pages are still published
+        except UserError as exc:  # the report's own message: asv's pages are still published
             log.warning(f'"Which ReLU?" report not built: {exc}')
             return
         link_index(conf.html_dir, out_dir)

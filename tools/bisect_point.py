@@ -20,6 +20,7 @@ from relu_impls import VARIANTS
 from relu_impls.semantics import POINT_NAMES
 from tools.bisect_search import Skipped
 from tools.config import pr_timing
+from tools.errors import UserError
 
 CELL = re.compile(r"(?P<variant>\w+)/(?P<part>value|gradient)@(?P<at>-?0|-?inf|nan)")
 TIMING = re.compile(r"(?P<variant>\w+)/(?P<function>forward|gradient)")
@@ -64,7 +65,7 @@ class TimedBenchmark:
 
 
 def parse(text):
-    """The Cell or TimedBenchmark POINT names; ValueError saying what is accepted otherwise."""
+    """The Cell or TimedBenchmark POINT names; UserError saying what is accepted otherwise."""
     for pattern, make in (
         (CELL, lambda m: Cell(m["variant"], m["part"], m["at"])),
         (TIMING, lambda m: TimedBenchmark(pr_timing(m["variant"], m["function"]))),
@@ -72,8 +73,8 @@ def parse(text):
         match = pattern.fullmatch(text)
         if match:
             if match["variant"] not in VARIANTS:
-                raise ValueError(f"unknown variant {match['variant']!r}; known: {', '.join(VARIANTS)}")
+                raise UserError(f"unknown variant {match['variant']!r}; known: {', '.join(VARIANTS)}")
             return make(match)
     if ASV_NAME.fullmatch(text):
         return TimedBenchmark(text)
-    raise ValueError(f"not a POINT: {text!r} (e.g. max_0x/gradient@0, max_x0/gradient, or an asv benchmark name)")
+    raise UserError(f"not a POINT: {text!r} (e.g. max_0x/gradient@0, max_x0/gradient, or an asv benchmark name)")

@@ -2,6 +2,7 @@
 
 from relu_impls.releases import library_pin, release_label, version_tuple  # imports no backend
 from tools.config import load_asv_conf, profiles
+from tools.errors import UserError
 
 
 def releases(conf=None):
@@ -36,7 +37,10 @@ def profile_releases(profile, table=None):
     return [newest[lib][1] for lib in libraries if lib in newest]
 
 
-def unknown(named, table):
-    """The usage error for release names asv.conf.json lacks, or None."""
-    missing = [name for name in named or [] if name not in table]
-    return f"unknown release(s) {missing}; asv.conf.json lists: {', '.join(table)}" if missing else None
+def known(named, table):
+    """`named`, every one a release of `table`; UserError naming those asv.conf.json lacks (the one way an
+    unknown release is reported)."""
+    missing = [name for name in named if name not in table]
+    if missing:
+        raise UserError(f"unknown release(s) {', '.join(missing)}; asv.conf.json lists: {', '.join(table)}")
+    return list(named)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from tools import asv_results, git
 from tools.config import ASV_CONF, ROOT, load_asv_conf
+from tools.errors import UserError
 from tools.matrix import releases
-from tools.pythons import asv_environ
+from tools.pythons import asv_environ, link_pythons
 
 
 def asv_config(conf_path=ASV_CONF):
@@ -41,6 +42,17 @@ def environments(wanted, env, conf_path=ASV_CONF):
         for e in envs:
             if e.name == name or (e.python == entry.get("python") and dict(e.requirements) == dict(entry["req"])):
                 found[name] = e
+    return found
+
+
+def required_environments(wanted, conf_path):
+    """{release: asv Environment} of every release wanted; UserError naming those whose Python is missing."""
+    table = releases()
+    link_pythons(table[name]["python"] for name in wanted)
+    found = environments(wanted, asv_environ(), conf_path)
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise UserError(f"no asv environment for {', '.join(missing)} (its Python is missing: `relu-bench envs list`)")
     return found
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
 
+from tools.errors import UserError
+
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
 
 
@@ -78,10 +80,10 @@ def between(releases, good, bad):
     versions = [r.version for r in releases]
     for end in (good, bad):
         if end not in versions:
-            raise ValueError(f"{end} is not among the releases listed: {', '.join(versions)}")
+            raise UserError(f"{end} is not among the releases listed: {', '.join(versions)}")
     lo, hi = versions.index(good), versions.index(bad)
     if lo >= hi:
-        raise ValueError(f"GOOD ({good}) must be an older release than BAD ({bad})")
+        raise UserError(f"GOOD ({good}) must be an older release than BAD ({bad})")
     return releases[lo : hi + 1]
 
 

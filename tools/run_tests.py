@@ -18,7 +18,8 @@ import subprocess
 import sys
 
 from tools.config import ROOT
-from tools.matrix import releases, unknown
+from tools.errors import UserError
+from tools.matrix import known, releases
 from tools.venvs import make_venv, tools_venv
 
 # Theano's last release, the newest PyTensor for Python 3.11, and the newest with JAX (its linker's semantics).
@@ -51,10 +52,7 @@ def main(pytest_args):
     install_system_packages()
     table = releases()
     wanted = os.environ.get("RELU_TEST_RELEASES", ",".join(TEST_RELEASES)).split(",")
-    error = unknown(wanted, table)
-    if error:
-        raise SystemExit(error)
-    backend_venvs = [make_venv(name, table[name]) for name in wanted]
+    backend_venvs = [make_venv(name, table[name]) for name in known(wanted, table)]
     tools = tools_venv()
 
     failed = []
@@ -74,4 +72,7 @@ def main(pytest_args):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except UserError as exc:
+        sys.exit(f"run_tests: {exc}")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tools.config import ROOT, TOOLS_VENV, VENVS
+from tools.errors import UserError
 from tools.matrix import releases, requirements
 from tools.pythons import BUILD_ENV, PYTHONS_BIN, find_python, link_pythons
 
@@ -26,7 +27,7 @@ def build_venv(dest, python_version, install_args, stamped=(), build_env=None):
     dest = Path(dest)
     python = find_python(python_version)
     if python is None:
-        raise SystemExit(f"{dest.name}: Python {python_version} not found (on PATH or under `pyenv root`)")
+        raise UserError(f"{dest.name}: Python {python_version} not found (on PATH or under `pyenv root`)")
     files = [Path(path).read_text() for path in stamped]
     stamp = hashlib.sha256(json.dumps([python, install_args, files]).encode()).hexdigest()
     marker = dest / ".relu-bench-stamp"

@@ -6,6 +6,7 @@ import json
 import pytest
 from conftest import ROOT
 
+from tools.errors import UserError
 from tools.release_index import between, listing, pages
 
 FIXTURES = ROOT / "tests" / "suite" / "fixtures" / "pypi"
@@ -63,7 +64,7 @@ def test_the_range_runs_from_good_to_bad_inclusive():
 
 @pytest.mark.parametrize("good, bad", [("1.0.4", "0.9.0"), ("0.9.0", "9.9.9"), ("0.9.0", "0.9.0")])
 def test_a_range_that_is_not_one_is_an_error(good, bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(UserError):
         between(listing(document("theano"))[0], good, bad)
 
 

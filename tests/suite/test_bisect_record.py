@@ -8,6 +8,7 @@ from conftest import ENV_DIR, relu_bench
 
 from tools import bisect_record
 from tools.bisect_point import Cell, TimedBenchmark, parse
+from tools.errors import UserError
 
 TIMING = {
     "format": 1,
@@ -46,7 +47,7 @@ def test_points_parse_to_a_cell_or_an_asv_benchmark():
     name = "relu.Forward.time_forward('relu_op', '100x100', 'float32')"
     assert parse(name) == TimedBenchmark(name)
     for bad in ("maxx0/gradient", "max_x0/gradient@1", "max_x0"):
-        with pytest.raises(ValueError):
+        with pytest.raises(UserError):
             parse(bad)
 
 

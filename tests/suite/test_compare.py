@@ -57,7 +57,7 @@ def branch(project, name, change=None):
 
 def run_check(project, head, out):
     """`relu-bench compare` of the project's copy (its own tools and relu_impls), BASE against head."""
-    args = ["compare", project.base, head, "--env", ENV, "--env-dir", ENV_DIR, "--output", out]
+    args = ["compare", project.base, head, "--release", ENV, "--env-dir", ENV_DIR, "--output", out]
     args += ["--table", out / "summary.md"]
     for regex in BENCH:
         args += ["--bench", regex]

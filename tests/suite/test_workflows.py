@@ -170,7 +170,7 @@ def test_the_full_matrix_runs_under_its_own_check_names():
     assert job["name"] != REQUIRED and "full-matrix" in job["if"]
     assert job["uses"] == "./.github/workflows/pr-check.yml" and job["with"]["full-matrix"] is True
     compare = step(load("pr-check.yml"), "Compare base and head")
-    assert compare["env"]["FULL_MATRIX"] == "${{ inputs.full-matrix }}" and "--full-matrix" in compare["run"]
+    assert compare["env"]["FULL_MATRIX"] == "${{ inputs.full-matrix }}" and "--all-releases" in compare["run"]
 
 
 def repo_with_history(tmp_path):

@@ -2,7 +2,7 @@
 
 Default (profile "default" in tools/profiles.json): the PR set plus the input-data and floor benchmarks
 (1000x1000 float64 column only), on Theano's and PyTensor's newest releases in asv.conf.json (the
-README gives its measured time). `--full`: every benchmark on every release (an hour or more).
+README gives its measured time). `--profile full`: every benchmark on every release (an hour or more).
 The HTML goes to .asv/html; view it with `.venvs/tools/bin/asv preview` (serves http://127.0.0.1:8080);
 it links the "Which ReLU?" report of the commit (`relu-bench report`), built into .asv/html/report.
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from tools import git
 from tools.commands.common_args import add_command, add_machine, add_releases, chosen_releases
 from tools.config import asv_path, profiles
-from tools.matrix import profile_releases, releases
+from tools.matrix import releases
 from tools.plumbing import SUITE_FILES, asv, environments, history_commits, selected, tally
 from tools.pythons import asv_environ, link_pythons
 from tools.report.semantics import asv_environments, collect
@@ -34,8 +34,6 @@ def setup_arguments(subparsers):
     parser = add_command(subparsers, "bench", __doc__, run)
     names = [name for name in profiles() if name != "newest"]
     parser.add_argument("--profile", choices=names, default="default", help="run profile (tools/profiles.json)")
-    parser.add_argument("--full", action="store_const", dest="profile", const="full", help="--profile full")
-    parser.add_argument("--pr", action="store_const", dest="profile", const="pr", help="--profile pr: the PR set")
     parser.add_argument("--bench", action="append", metavar="REGEX", help="only these benchmarks (asv's --bench)")
     parser.add_argument(
         "--last",
@@ -44,7 +42,7 @@ def setup_arguments(subparsers):
         help="the newest N commits of HEAD's first-parent line instead of HEAD alone: commits with results for "
         "every release chosen are skipped, and so are commits that predate the suite (the history's graphs)",
     )
-    add_releases(parser, "--release", "the profile's")
+    add_releases(parser, "the profile's")
     add_machine(parser)
 
 
@@ -66,7 +64,7 @@ def publish(machine, env_names, env):
 
 def run(args):
     table = releases()
-    wanted = chosen_releases(args.parser, args.release, table, profile_releases(args.profile, table))
+    wanted = chosen_releases(args, table, args.profile)
     regexes = args.bench or profiles()[args.profile]["bench"]
     found = link_pythons(table[name]["python"] for name in wanted)
     env = asv_environ()

@@ -128,16 +128,10 @@ def rows(result, versions, envs, point):
 
 def run(args):
     started = time.monotonic()
-    try:
-        point = parse(args.point)
-    except ValueError as exc:
-        args.parser.error(str(exc))
+    point = parse(args.point)
     document = fetch(args.library)
     listed, dropped = listing(document, pre=args.pre)
-    try:
-        chosen = between(listed, args.good, args.bad)
-    except ValueError as exc:
-        args.parser.error(str(exc))
+    chosen = between(listed, args.good, args.bad)
     versions = [r.version for r in chosen]
     low, high = Version(args.good), Version(args.bad)
     dropped = {v: why for v, why in dropped.items() if _within(v, low, high)}

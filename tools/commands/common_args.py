@@ -4,7 +4,8 @@ import argparse
 import json
 from pathlib import Path
 
-from tools.matrix import unknown
+from tools.errors import UserError
+from tools.matrix import known, profile_releases
 
 
 def add_command(subparsers, name, doc, run):
@@ -12,17 +13,20 @@ def add_command(subparsers, name, doc, run):
     parser = subparsers.add_parser(
         name, help=doc.split("\n")[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.set_defaults(run=run, parser=parser)
+    parser.set_defaults(run=run)
     return parser
 
 
-def add_releases(parser, flag, default):
-    parser.add_argument(
-        flag,
+def add_releases(parser, default):
+    """--release NAME (repeatable) or --all-releases; `default` says which releases run without either."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--release",
         action="append",
         metavar="NAME",
-        help=f"release from asv.conf.json, e.g. theano-1.0.5 (repeatable); default: {default}",
+        help=f"a release of asv.conf.json, e.g. theano-1.0.5 (repeatable); default: {default}",
     )
+    group.add_argument("--all-releases", action="store_true", help="every release of asv.conf.json")
 
 
 def add_bench(parser, default):
@@ -37,16 +41,15 @@ def add_env_dir(parser):
     parser.add_argument("--env-dir", type=Path, help="asv environments (default: asv.conf.json env_dir)")
 
 
-def chosen_releases(parser, named, table, default):
-    """The releases named on the command line (an unknown one is a usage error), else `default`."""
-    error = unknown(named, table)
-    if error:
-        parser.error(error)
-    return named or default
+def chosen_releases(args, table, profile):
+    """The releases of add_releases' options: those named (each must be a release), every one, or the profile's."""
+    if args.all_releases:
+        return list(table)
+    return known(args.release, table) if args.release else profile_releases(profile, table)
 
 
-def load_saved(path, command):
+def load_saved(path):
     """The JSON a command saved on its last run, for --no-run; a clear exit when there is none."""
     if not path.exists():
-        raise SystemExit(f"relu-bench {command}: no {path.name} in {path.parent} (run it without --no-run first)")
+        raise UserError(f"no {path.name} in {path.parent} (run it without --no-run first)")
     return json.loads(path.read_text())

@@ -1,6 +1,6 @@
 """Did a change make a benchmark slower? Benchmark BASE and HEAD together, compare, render Markdown.
 
-    relu-bench compare BASE HEAD [--bench REGEX]... [--env RELEASE]... [--table FILE]
+    relu-bench compare BASE HEAD [--bench REGEX]... [--release NAME... | --all-releases] [--table FILE]
 
 The suite that judges is BASE's (asv_bench/benchmarks at BASE): a pull request
 can neither edit nor drop the benchmarks that judge it. In each environment:
@@ -29,28 +29,26 @@ Exit status (the most severe applies):
   2  a benchmark failed or vanished in HEAD (failed, newly skipped, or no result),
      or the check could not run
 
-Environments: release names from asv.conf.json (e.g. theano-1.0.5) or asv
-environment names; default: the newest Theano and PyTensor (profile "pr" in
-tools/profiles.json); --full-matrix: every release. Benchmarks default to the
+Releases: names from asv.conf.json (--release theano-1.0.5); default: the newest
+Theano and PyTensor (profile "pr" in tools/profiles.json); --all-releases: every
+release. Benchmarks default to the
 profile's. Everything lands in --output (default .asv/pr-check): asv.conf.json
 used, results/ (asv result files), timings.json (paired and across processes), table.md,
 comparison.json.
 """
 
 import json
-import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from tools import git
-from tools.commands.common_args import add_bench, add_command, add_env_dir, load_saved
+from tools.commands.common_args import add_bench, add_command, add_env_dir, add_releases, chosen_releases, load_saved
 from tools.config import ROOT, load_asv_conf, profiles
-from tools.matrix import profile_releases, releases
+from tools.matrix import releases
 from tools.paired import PLAN
-from tools.plumbing import environments, scratch_conf, scratch_run
+from tools.plumbing import required_environments, scratch_conf, scratch_run
 from tools.pr_table import order, render
 from tools.prcheck import MACHINE, compare, judging_suite, time_both, untimed
-from tools.pythons import asv_environ, link_pythons
 from tools.rule import RULE, exit_code
 
 OUTPUT = ROOT / ".asv" / "pr-check"
@@ -61,14 +59,7 @@ def setup_arguments(subparsers):
     parser.add_argument("base", help="the commit compared against (e.g. the PR's base)")
     parser.add_argument("head", help="the commit tested (e.g. the PR's merge commit, HEAD)")
     add_bench(parser, 'default: profile "pr" (tools/profiles.json)')
-    parser.add_argument(
-        "--env",
-        action="append",
-        metavar="NAME",
-        help="release from asv.conf.json (e.g. "
-        "pytensor-3.0.7) or asv environment name (repeatable); default: newest Theano and PyTensor",
-    )
-    parser.add_argument("--full-matrix", action="store_true", help="every release in asv.conf.json")
+    add_releases(parser, 'the newest Theano and PyTensor (profile "pr")')
     parser.add_argument(
         "--threshold",
         type=float,
@@ -92,30 +83,19 @@ def setup_arguments(subparsers):
 def run(args):
     rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
     plan = replace(PLAN, blocks=args.blocks)
+    wanted = chosen_releases(args, releases(), "pr")
     base, head = git.rev_parse(args.base), git.rev_parse(args.head)
     bench = args.bench or profiles()["pr"]["bench"]
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
     conf_path = scratch_conf(output, env_dir, judging_suite(output, base))
-
-    table = releases()
-    wanted = args.env or profile_releases("full" if args.full_matrix else "pr", table)
-    link_pythons(table[name]["python"] for name in wanted if name in table)
-    envs = environments(wanted, asv_environ(), conf_path)
-    missing = [name for name in wanted if name not in envs]
-    if missing:
-        print(
-            f"relu-bench compare: no asv environment for {missing} (unknown name, or its Python is missing: "
-            f"`relu-bench envs list`); known releases: {', '.join(table)}",
-            file=sys.stderr,
-        )
-        return 2
+    envs = required_environments(wanted, conf_path)
     env_names = [envs[name].name for name in wanted]
 
     saved = output / "timings.json"
     if args.no_run:
-        timed = load_saved(saved, "compare")
+        timed = load_saved(saved)
     else:
         code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)

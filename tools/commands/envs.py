@@ -5,8 +5,8 @@
 found into .pythons/bin, which asv needs on PATH (it looks for `pythonX.Y` there only).
 """
 
-from tools.commands.common_args import add_command, chosen_releases
-from tools.matrix import releases, requirements
+from tools.commands.common_args import add_command
+from tools.matrix import known, releases, requirements
 from tools.pythons import link_pythons
 from tools.venvs import make_venv
 
@@ -24,7 +24,7 @@ def setup_arguments(subparsers):
 def run(args):
     table = releases()
     named = getattr(args, "release", [])
-    chosen_releases(args.parser, [named] if isinstance(named, str) else named, table, [])
+    known([named] if isinstance(named, str) else named, table)
     if args.action == "list":
         found = link_pythons(entry["python"] for entry in table.values())
         for name, entry in table.items():

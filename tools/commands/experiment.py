@@ -1,6 +1,6 @@
 """How reliable is the pull-request check? Count its false alarms and its catches.
 
-    relu-bench experiment [--trials 10] [--slowdown 10 --slowdown 5] [--env RELEASE]...
+    relu-bench experiment [--trials 10] [--slowdown 10 --slowdown 5] [--release NAME]...
 
 Commits made for the experiment (under refs/experiment/, the working tree untouched):
 - a twin of BASE: the same tree, another commit (A/A: every flag is a false alarm);
@@ -39,12 +39,13 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from tools import git, paired, prcheck, rule
-from tools.commands.common_args import add_command, add_env_dir, load_saved
+from tools.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, load_saved
 from tools.config import ROOT, load_asv_conf, pr_timing, profiles
-from tools.matrix import profile_releases, releases
-from tools.plumbing import environments, scratch_conf, scratch_run
+from tools.errors import UserError
+from tools.matrix import releases
+from tools.plumbing import environments, required_environments, scratch_conf, scratch_run
 from tools.pr_table import render
-from tools.pythons import asv_environ, link_pythons
+from tools.pythons import asv_environ
 
 OUTPUT = ROOT / ".asv" / "experiment"
 PLANTS = Path(__file__).resolve().parent.parent / "plants"
@@ -78,7 +79,7 @@ def paired_ratio(record, other, plan=TRUE_SIZE):
     found = prcheck.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
     result = next(iter(found.values()))
     if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
-        raise SystemExit(f"relu-bench experiment: timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
+        raise UserError(f"timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
     return result[TARGET_NAME]["ratio"], result[TARGET_NAME]["base"]
 
 
@@ -250,15 +251,10 @@ def summary(record, judging):
 def prepare(args, output):
     """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
     base = git.rev_parse(args.base)
-    table = releases()
-    envs = args.env or profile_releases("pr", table)
-    link_pythons(table[name]["python"] for name in envs if name in table)
+    envs = chosen_releases(args, releases(), "pr")
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
     conf_path = scratch_conf(output / "counts", env_dir, prcheck.judging_suite(output / "counts", base))
-    found = environments(envs, asv_environ(), conf_path)
-    missing = [name for name in envs if name not in found]
-    if missing:
-        raise SystemExit(f"relu-bench experiment: no asv environment for {missing}; known releases: {', '.join(table)}")
+    found = required_environments(envs, conf_path)
     record = {
         "base": base,
         "envs": envs,
@@ -299,9 +295,7 @@ def setup_arguments(subparsers):
     parser.add_argument(
         "--slowdown", type=int, action="append", metavar="X", help="relu_op's planted slowdown in %% (10 and 5)"
     )
-    parser.add_argument(
-        "--env", action="append", metavar="RELEASE", help="release(s) to run on (default: the PR check's)"
-    )
+    add_releases(parser, "the PR check's")
     add_env_dir(parser)
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"where trials and summaries go ({OUTPUT})")
     parser.add_argument(
@@ -317,7 +311,7 @@ def run(args):
     output.mkdir(parents=True, exist_ok=True)
     saved = output / "experiment.json"
     if args.no_run:
-        record = load_saved(saved, "experiment")
+        record = load_saved(saved)
     else:
         for old in output.glob("trial-*"):
             shutil.rmtree(old)

@@ -1,6 +1,6 @@
 """Does asv time what a user's loop times? asv's figures against a standalone steady-state loop, in turns.
 
-    relu-bench fidelity [--release NAME]... [--commit REV] [--env-dir DIR]
+    relu-bench fidelity [--release NAME... | --all-releases] [--commit REV] [--env-dir DIR] [--turns N]
 
 For the copy floor and four variants, forward and gradient, at the PR point
 (1000x1000 float64, random signs, C linker), in each release's asv environment: asv's figure (an
@@ -11,7 +11,7 @@ same environment, written without the suite (relu_impls and numpy only, glibc's
 default malloc): one compiled function called on one array, as a training loop
 calls it.
 
-The two take TURNS turns each, alternating (asv, loop, loop, asv, ...): on a
+The two take --turns turns each (default 4), alternating (asv, loop, loop, asv, ...): on a
 shared machine the same function's speed moves by 20-50 % over minutes and
 between processes, so a stored figure against a loop run later compares two
 moments, not two ways of timing (switch_lt forward read 1.45 that way, then
@@ -31,7 +31,8 @@ from pathlib import Path
 from tools import asv_results, git
 from tools.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases
 from tools.config import PR_POINT, asv_path
-from tools.matrix import profile_releases, releases
+from tools.errors import UserError
+from tools.matrix import releases
 from tools.plumbing import environments, scratch_conf, scratch_run
 from tools.pythons import asv_environ, link_pythons
 
@@ -82,9 +83,10 @@ def asv_figures(result_file):
 
 def setup_arguments(subparsers):
     parser = add_command(subparsers, "fidelity", __doc__, run)
-    add_releases(parser, "--release", "relu-bench bench's")
+    add_releases(parser, "relu-bench bench's")
     parser.add_argument("--commit", default="HEAD", help="whose project asv installs (HEAD)")
     add_env_dir(parser)
+    parser.add_argument("--turns", type=int, default=TURNS, help=f"turns of asv and of the loop each ({TURNS})")
 
 
 def spread(values):
@@ -107,15 +109,15 @@ def loop_turn(env, points):
     cmd = [str(Path(env._path, "bin", "python")), "-c", LOOP, points, json.dumps(PR_POINT)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=loop_env)
     if proc.returncode:
-        raise SystemExit(f"relu-bench fidelity: the loop failed in {env.name}:\n{proc.stderr[-2000:]}")
+        raise UserError(f"the loop failed in {env.name}:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def turns(conf_path, output, commit, env, bench, points):
-    """(asv's figures, the loop's figures) of TURNS turns each, in the order asv, loop, loop, asv, ...:
+def turns(conf_path, output, commit, env, bench, points, count):
+    """(asv's figures, the loop's figures) of `count` turns each, in the order asv, loop, loop, asv, ...:
     a drift over the run weighs on both alike."""
     asv_runs, loops = [], []
-    for turn in range(TURNS):
+    for turn in range(count):
         asv_first = turn % 2 == 0
         if not asv_first:
             loops.append(loop_turn(env, points))
@@ -127,7 +129,7 @@ def turns(conf_path, output, commit, env, bench, points):
 
 def run(args):
     table = releases()
-    wanted = chosen_releases(args.parser, args.release, table, profile_releases("default", table))
+    wanted = chosen_releases(args, table, "default")
     link_pythons(table[name]["python"] for name in wanted)
     commit = git.rev_parse(args.commit)
     points = json.dumps([(name, function) for _, _, name, function in POINTS])
@@ -137,7 +139,7 @@ def run(args):
     ]
 
     where = " ".join(PR_POINT)
-    print(f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, C linker), {TURNS} turns each")
+    print(f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, C linker), {args.turns} turns each")
     print("\n| release | point | asv: median (slowest ÷ fastest) | loop: median (slowest ÷ fastest) | asv ÷ loop |")
     print("|---|---|---|---|---|")
     worst, missing = 0.0, 0
@@ -151,15 +153,15 @@ def run(args):
                 print(f"| {release} | (no asv environment: its Python is missing, `relu-bench envs list`) | | | |")
                 missing += 1
                 continue
-            asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points)
+            asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points, args.turns)
             ratios = []
             for benchmark, params, name, function in POINTS:
                 figures = [found[benchmark, params] for found in asv_runs if (benchmark, params) in found]
                 per_process = [loop[f"{name}/{function}"] for loop in loops]
                 standalone = statistics.median(per_process)
                 loop_cell = f"{standalone * 1e6:.0f} µs ({spread(per_process)})"
-                if len(figures) < TURNS:
-                    lost = f"missing in {TURNS - len(figures)} of {TURNS} asv runs"
+                if len(figures) < args.turns:
+                    lost = f"missing in {args.turns - len(figures)} of {args.turns} asv runs"
                     print(f"| {release} | {name} {function} | {lost} | {loop_cell} | — |")
                     missing += 1
                     continue

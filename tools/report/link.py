@@ -7,6 +7,8 @@
 import re
 from pathlib import Path
 
+from tools.errors import UserError
+
 LINK_ID = "relu-report-link"
 # asv 0.6's navigation bar ends with the Regressions entry; the link goes after it.
 ANCHOR = re.compile(r'(<li id="nav-li-regressions">.*?</li>)', re.S)
@@ -22,7 +24,7 @@ def link_html(text, href="report/index.html", label="Which ReLU? report"):
     # Another asv layout: a fixed link, still on top of the page.
     fixed = f'<div style="position:fixed;right:1em;top:0.5em;z-index:2000">{item[item.index("<a") : -5]}</div>'
     if "</body>" not in text:
-        raise ValueError("not an HTML page with a </body>: is this asv's index.html?")
+        raise UserError("not an HTML page with a </body>: is this asv's index.html?")
     return text.replace("</body>", fixed + "\n</body>", 1)
 
 
@@ -30,7 +32,10 @@ def link_index(html_dir, report_dir):
     """Link `report_dir` (inside `html_dir`) from html_dir/index.html; returns the index path."""
     index = Path(html_dir) / "index.html"
     if not index.exists():
-        raise SystemExit(f"{index} does not exist: run `asv publish` first")
-    href = Path(report_dir).resolve().relative_to(Path(html_dir).resolve()).as_posix() + "/index.html"
+        raise UserError(f"{index} does not exist: run `asv publish` first")
+    try:
+        href = Path(report_dir).resolve().relative_to(Path(html_dir).resolve()).as_posix() + "/index.html"
+    except ValueError:
+        raise UserError(f"the report ({report_dir}) must be inside the HTML directory ({html_dir})") from None
     index.write_text(link_html(index.read_text(), href=href))
     return index

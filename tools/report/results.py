@@ -13,6 +13,7 @@ from relu_impls.devices import DEVICE_OF_LINKER  # imports no backend
 from relu_impls.releases import LIBRARIES, library_pin, release_label, version_tuple  # imports no backend
 from tools import asv_results
 from tools.config import PR_POINT
+from tools.errors import UserError
 from tools.report.series import FLOOR
 
 # benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
@@ -71,12 +72,10 @@ def machine_dir(results_dir, machine=None):
     machines = sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
     if machine is None:
         if len(machines) != 1:
-            raise SystemExit(f"{results_dir} holds results of machines {machines or 'none'}: name one with --machine")
+            raise UserError(f"{results_dir} holds results of machines {machines or 'none'}: name one with --machine")
         machine = machines[0]
     elif machine not in machines:
-        raise SystemExit(
-            f"no results for machine {machine!r} in {results_dir} (found: {', '.join(machines) or 'none'})"
-        )
+        raise UserError(f"no results for machine {machine!r} in {results_dir} (found: {', '.join(machines) or 'none'})")
     return results_dir / machine
 
 
@@ -90,11 +89,11 @@ def result_files(mdir, commit=None):
     mdir = Path(mdir)
     files = list(iter_results_for_machine(str(mdir.parent), mdir.name))
     if not files:
-        raise SystemExit(f"no asv result files in {mdir}")
+        raise UserError(f"no asv result files in {mdir}")
     if commit:
         chosen = {f.commit_hash for f in files if f.commit_hash.startswith(commit)}
         if len(chosen) != 1:
-            raise SystemExit(f"commit {commit!r} matches {len(chosen)} commits with results in {mdir}")
+            raise UserError(f"commit {commit!r} matches {len(chosen)} commits with results in {mdir}")
     else:
         chosen = {max(files, key=lambda f: f.date or 0).commit_hash}
     return sorted((f for f in files if f.commit_hash in chosen), key=lambda f: f.env_name)
@@ -123,7 +122,7 @@ def timings(files, benchmarks, releases):
     names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
     missing = [name for name in names if name not in benchmarks]
     if missing:
-        raise SystemExit(f"benchmarks.json lacks {', '.join(missing)}: tools/report/results.py SOURCES needs updating")
+        raise UserError(f"benchmarks.json lacks {', '.join(missing)}: tools/report/results.py SOURCES needs updating")
     for f in files:
         release = releases.get(f.env_name)
         if release is None:
@@ -147,5 +146,5 @@ def timings(files, benchmarks, releases):
 def load_benchmarks(results_dir):
     path = Path(results_dir) / "benchmarks.json"
     if not path.exists():
-        raise SystemExit(f"{path} is missing: run asv first")
+        raise UserError(f"{path} is missing: run asv first")
     return json.loads(path.read_text())
