@@ -10,11 +10,11 @@ from itertools import product
 import pytest
 from conftest import ROOT
 
+from relu_bench.config import TOOLS_VENV, load_asv_conf, profiles
+from relu_bench.matrix import releases
+from relu_bench.plumbing import scratch_conf, selected, tally
+from relu_bench.pythons import PYTHONS_BIN, asv_environ, link_pythons
 from relu_impls.releases import LIBRARIES
-from tools.config import TOOLS_VENV, load_asv_conf, profiles
-from tools.matrix import releases
-from tools.plumbing import scratch_conf, selected, tally
-from tools.pythons import PYTHONS_BIN, asv_environ, link_pythons
 
 ASV = [sys.executable, "-m", "asv"]
 # The releases the project promises to track (README); the newest PyTensor must run on the newest Python it supports.
@@ -121,7 +121,7 @@ def python_of(venv):
     python = venv / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import asv_runner, relu_impls"], capture_output=True, text=True)
     assert probe.returncode == 0, (
-        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; tools/venvs.py TEST_EXTRAS "
+        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; relu_bench/venvs.py TEST_EXTRAS "
         f"should install asv_runner): {probe.stderr.strip().splitlines()[-1:]}"
     )
     return python
@@ -152,7 +152,7 @@ def quick_run(backend_venv, tmp_path_factory):
     subprocess.run([*ASV, "machine", "--yes", "--machine", "relu-bench-test"], cwd=ROOT, check=True)
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     log = run.stdout + run.stderr
-    # Stored apart (tools/asv_plugin.py), never in the results folder that holds the history.
+    # Stored apart (relu_bench/asv_plugin.py), never in the results folder that holds the history.
     assert not list((tmp_path / "results").rglob("*-*.json")), "a --quick run wrote into the results folder"
     results = list((tmp_path / "results-quick" / "relu-bench-test").glob(f"{commit.stdout.strip()[:8]}-*.json"))
     assert len(results) == 1, f"expected one result file in results-quick, got {results}\n{log[-4000:]}"
@@ -227,10 +227,10 @@ def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_ru
 def test_plain_asv_in_the_tools_environment_finds_every_release_python():
     """`.venvs/tools/bin/asv run`, typed with a PATH that has only pyenv's shims: asv looks each release's Python up
     with asv.util.which, and must get a working interpreter (a shim of a version not in `pyenv global` exits 127)."""
-    from tools.venvs import in_tools_venv
+    from relu_bench.venvs import in_tools_venv
 
     if not in_tools_venv():
-        pytest.skip("runs in the tools environment (python3 -m tools.run_tests)")
+        pytest.skip("runs in the tools environment (python3 -m relu_bench.run_tests)")
     found = link_pythons(entry["python"] for entry in releases().values())
     code = "import sys; from asv.util import which; print(which('python' + sys.argv[1]))"
     shims = os.path.expanduser("~/.pyenv/shims")
@@ -248,7 +248,7 @@ def test_asv_run_quick_and_publish_typed_plainly(tmp_path):
     `asv machine --yes`, `asv run` (asv builds the newest Theano's environment), `asv run --quick`,
     `asv publish`. Every command exits 0; the quick run leaves the stored result as it was; the
     published pages link the "Which ReLU?" report."""
-    from tools.config import TOOLS_VENV
+    from relu_bench.config import TOOLS_VENV
 
     clone = tmp_path / "relu-bench"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)

@@ -6,12 +6,12 @@ import json
 import pytest
 from conftest import ROOT
 
-from tools.bisect_search import Skipped, bisect_cell
-from tools.commands import bisect as command
-from tools.matrix import releases as matrix_releases
-from tools.release_build import Unusable
-from tools.release_env import NoEnvironment, derive
-from tools.release_index import Release, listing, numpy_cap
+from relu_bench.bisect_search import Skipped, bisect_cell
+from relu_bench.commands import bisect as command
+from relu_bench.matrix import releases as matrix_releases
+from relu_bench.release_build import Unusable
+from relu_bench.release_env import NoEnvironment, derive
+from relu_bench.release_index import Release, listing, numpy_cap
 
 FIXTURES = ROOT / "tests" / "suite" / "fixtures" / "pypi"
 TABLE = matrix_releases()

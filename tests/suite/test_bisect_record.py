@@ -6,9 +6,9 @@ import json
 import pytest
 from conftest import ENV_DIR, relu_bench
 
-from tools import bisect_record
-from tools.bisect_point import Cell, TimedBenchmark, parse
-from tools.errors import UserError
+from relu_bench import bisect_record
+from relu_bench.bisect_point import Cell, TimedBenchmark, parse
+from relu_bench.errors import UserError
 
 TIMING = {
     "format": 1,

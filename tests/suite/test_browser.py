@@ -3,7 +3,7 @@
 both environments and both commits; its link leads to the "Which ReLU?" report (`relu-bench report`), which
 renders its tables and plots. Debian's Chromium, driven by Playwright; screenshots in artifacts/.
 
-The pages load jQuery, Flot & co. from the published folder (tools/offline.py); every request to another
+The pages load jQuery, Flot & co. from the published folder (relu_bench/offline.py); every request to another
 host is refused and fails the test, as a machine without internet would."""
 
 import contextlib
@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import ENV_DIR, ROOT, relu_bench
 
-from tools.matrix import releases
-from tools.plumbing import environments, scratch_conf
-from tools.pythons import asv_environ, link_pythons
-from tools.report.semantics import asv_environments, collect
+from relu_bench.matrix import releases
+from relu_bench.plumbing import environments, scratch_conf
+from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.report.semantics import asv_environments, collect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,7 +50,7 @@ def site(tmp_path_factory, new_project):
     if not CHROMIUM.exists():
         pytest.skip(
             f"{CHROMIUM} is absent: install Debian's chromium "
-            "(python3 -m tools.run_tests does so as root; Playwright cannot download a browser here)"
+            "(python3 -m relu_bench.run_tests does so as root; Playwright cannot download a browser here)"
         )
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
     if not all(pythons.values()):

@@ -9,12 +9,12 @@ import traceback
 import pytest
 from conftest import ENV_DIR, Project, relu_bench
 
-from tools.comparisons import Comparison, of_timings
-from tools.matrix import releases
-from tools.paired import summarize
-from tools.prcheck import uncompared_families, vanished_timings
-from tools.pythons import link_pythons
-from tools.rule import (
+from relu_bench.comparisons import Comparison, of_timings
+from relu_bench.matrix import releases
+from relu_bench.paired import summarize
+from relu_bench.prcheck import uncompared_families, vanished_timings
+from relu_bench.pythons import link_pythons
+from relu_bench.rule import (
     FAILED,
     FASTER,
     NEW,
@@ -28,7 +28,7 @@ from tools.rule import (
     holm,
     judge,
 )
-from tools.significance import t_test_p
+from relu_bench.significance import t_test_p
 
 # One release, two variants, one small point each: a few minutes for all three runs.
 ENV = "theano-1.0.5"

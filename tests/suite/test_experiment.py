@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from tools import git
-from tools.commands import experiment
-from tools.errors import UserError
+from relu_bench import git
+from relu_bench.commands import experiment
+from relu_bench.errors import UserError
 
 PATCHES = sorted(p.stem for p in experiment.PLANTS.glob("*.patch"))
 

@@ -6,8 +6,8 @@ import re
 
 from conftest import ENV_DIR, relu_bench
 
-from tools.commands import fidelity
-from tools.config import asv_path
+from relu_bench.commands import fidelity
+from relu_bench.config import asv_path
 
 RELEASE = "theano-1.0.5"
 ROW = re.compile(r"^\| (\S+) \| (\S+ \S+) \| (.*?) \| (.*?) \| (.*?) \|$")

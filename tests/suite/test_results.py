@@ -1,4 +1,4 @@
-"""`relu-bench results` (tools/history.py): the history on a git branch survives merges, corrupt files and
+"""`relu-bench results` (relu_bench/history.py): the history on a git branch survives merges, corrupt files and
 interrupted stores."""
 
 import json
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from conftest import relu_bench
 
-from tools import history as results
-from tools.errors import UserError
+from relu_bench import history as results
+from relu_bench.errors import UserError
 
 COLUMNS = ["result", "params", "version", "started_at", "duration"]
 
@@ -285,7 +285,7 @@ def test_machine_name_holds_the_cpu_model(tmp_path):
 
 
 def test_shard_keys_change_with_their_release_line_only(monkeypatch):
-    from tools.commands import results as command
+    from relu_bench.commands import results as command
 
     before = {s["release"]: s["key"] for s in json.loads(command.shards().split("=", 1)[1])}
     table = command.releases()
