@@ -161,6 +161,7 @@ def quick_run(backend_venv, tmp_path_factory):
     return quick_conf, results[0], log
 
 
+@pytest.mark.slow
 def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
     conf, result, log = quick_run
     chosen = selected(QUICK_BENCH, conf)
@@ -179,6 +180,7 @@ def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
         assert measured, f"{name}: every selected point was skipped\n{log[-6000:]}"
 
 
+@pytest.mark.slow
 def test_graph_counts_are_whole_numbers(quick_run):
     _, result, _ = quick_run
     data = json.loads(result.read_text())
@@ -188,6 +190,7 @@ def test_graph_counts_are_whole_numbers(quick_run):
         assert counts and all(v == int(v) and v >= 1 for v in counts), (name, counts)
 
 
+@pytest.mark.slow
 def test_instruction_counts_cover_the_loop(quick_run):
     """At least one instruction per element (1000x1000): the C loop was counted, not only Python's call."""
     _, result, _ = quick_run
@@ -197,6 +200,7 @@ def test_instruction_counts_cover_the_loop(quick_run):
     assert counts and all(1e6 <= v < 1e9 for v in counts), counts
 
 
+@pytest.mark.slow
 def test_a_steady_state_call_takes_no_page_faults(quick_run):
     """The output's memory is reused from call to call: a new fault per call would be a regression."""
     _, result, _ = quick_run
@@ -206,6 +210,7 @@ def test_a_steady_state_call_takes_no_page_faults(quick_run):
     assert faults and all(v == 0 for v in faults), faults
 
 
+@pytest.mark.slow
 def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_run):
     conf, _, _ = quick_run
     chosen = selected(profiles()["pr"]["bench"], conf)
@@ -243,6 +248,7 @@ def test_plain_asv_in_the_tools_environment_finds_every_release_python():
         assert subprocess.run([done.stdout.strip(), "-c", "pass"]).returncode == 0
 
 
+@pytest.mark.slow
 def test_asv_run_quick_and_publish_typed_plainly(tmp_path):
     """A user's session in a clone, the tools environment's bin first on PATH and nothing else set up:
     `asv machine --yes`, `asv run` (asv builds the newest Theano's environment), `asv run --quick`,

@@ -41,6 +41,7 @@ FLOOR_BENCH = r"^floors\.Floors\.time_floor\('copy', '100x100', 'float64'\)$"
 SCREENSHOT = ROOT / "artifacts" / "asv-graph.png"
 REPORT_SCREENSHOT = ROOT / "artifacts" / "relu-report.png"
 ASV = [sys.executable, "-m", "asv"]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ touching the history; a point without asv's figure is reported and fails the com
 import argparse
 import re
 
+import pytest
 from conftest import ENV_DIR, relu_bench
 
 from relu_bench.commands import fidelity
@@ -18,6 +19,7 @@ def rows(stdout):
     return {m[2]: m.group(3, 4, 5) for m in map(ROW.match, stdout.splitlines()) if m and m[2] != "point"}
 
 
+@pytest.mark.slow
 def test_every_point_gets_both_figures_and_the_history_stays_untouched():
     results = asv_path("results_dir")
     before = sorted(results.rglob("*")) if results.exists() else []

@@ -76,10 +76,6 @@ def branch_files(repo, branch="asv-results"):
     return results.stored_files(results.branch_commit(branch, repo)[1], repo)
 
 
-def test_help():
-    assert "restore" in cli("--help").stdout
-
-
 def test_merge_combines_shards_and_benchmarks_of_one_file(tmp_path):
     shard(tmp_path / "theano", "env-theano")
     shard(tmp_path / "pytensor", "env-pytensor")
