@@ -105,7 +105,3 @@ def update_ref(ref, new, old=None, repo=ROOT):
     """Point `ref` at `new`; with `old`, only if it still points there (NO_COMMIT: only if it does not exist):
     a compare-and-swap that fails, changing nothing, when the ref moved meanwhile."""
     git("update-ref", ref, new, *([old] if old else []), repo=repo)
-
-
-def delete_ref(ref, repo=ROOT):
-    git("update-ref", "-d", ref, repo=repo)
