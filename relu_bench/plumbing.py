@@ -78,6 +78,7 @@ def scratch_conf(output, env_dir, benchmark_dir=None, repo=ROOT):
         results_dir=str(output / "results"),
         html_dir=str(output / "html"),
     )
+    output.mkdir(parents=True, exist_ok=True)
     path = output / "asv.conf.json"
     path.write_text(json.dumps(conf, indent=1))
     return path

@@ -104,7 +104,6 @@ def site(tmp_path_factory, new_project):
         shards.append(shard)
 
     site_dir = tmp_path / "site"
-    site_dir.mkdir()
     merged, restored = tmp_path / "merged", site_dir / "results"
     for args in (
         ["merge", *shards, "--dir", merged],
