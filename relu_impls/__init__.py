@@ -12,11 +12,10 @@ from .errors import (
     UnknownVariant,
     VariantUnavailable,
 )
-from .variants import FLOORS, FORMULAS, VARIANTS
+from .variants import FLOORS, VARIANTS
 
 __all__ = [
     "FLOORS",
-    "FORMULAS",
     "LINKERS",
     "VARIANTS",
     "Backend",

@@ -23,6 +23,13 @@ def library_pin(requirements):
     return found[0] if len(found) == 1 else None
 
 
+def release_label(requirements):
+    """A release's name everywhere, "library-version" (e.g. theano-1.0.5), of the one library a requirements
+    dict pins; None where it pins none or several."""
+    pin = library_pin(requirements or {})
+    return "-".join(pin) if pin else None
+
+
 # What to pip install when nothing is: the current release line.
 SUGGESTED_INSTALL = "pip install pytensor  (or theano==1.0.5 numpy==1.23.5 scipy==1.11.4)"
 

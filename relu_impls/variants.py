@@ -91,18 +91,3 @@ VARIANTS = _Registry(
 
 # What the hardware allows: a plain copy, and the ideal gradient (the seed's x>0).
 FLOORS = _Registry(copy=copy, gt=gt)
-
-# Source form of each, for reports and docs.
-FORMULAS = {
-    "switch_lt": "switch(x<0, 0, x)",
-    "switch_gt": "switch(x>0, x, 0)",
-    "max_x0": "maximum(x, 0)",
-    "max_0x": "maximum(0, x)",
-    "mul_gt": "x*(x>0)",
-    "mul_gt_lt": "x*(x>0.) + 0.*(x<0.)",
-    "half_abs": "0.5*(x+abs(x))",
-    "nnet_relu": "tensor.nnet.relu(x)",
-    "relu_op": "relu_impls.op.relu(x)",
-    "copy": "x.copy()",
-    "gt": "x > 0",
-}

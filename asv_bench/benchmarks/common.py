@@ -59,7 +59,7 @@ VARIANT_NAMES = [
 SHAPES = ["100x100", "1000x1000", "4000x4000"]
 DTYPES = ["float32", "float64"]
 # Linkers compared where the library has several (Theano has only C; "py" is the reference, not a subject).
-LINKERS = ["c", "numba", "jax", "jax-gpu"]  # "jax" on the CPU, "jax-gpu" on a GPU: relu_impls.devices
+LINKERS = ["c", "numba", "jax", "jax-gpu"]  # relu_impls.devices.DEVICE_OF_LINKER's order, "py" left out
 # Random signs with exact zeros of both signs; all positive; the random signs sorted (branch-predictable).
 DATA = ["signs", "positive", "sorted"]
 FUNCTIONS = ["forward", "gradient"]

@@ -1,6 +1,6 @@
 """Forward and gradient time of every ReLU variant, by size and dtype, C linker, random-sign data.
 
-The PR check runs the 1000x1000 float64 column of these two (profile "pr" in tools/profiles.json).
+The PR check runs the 1000x1000 float64 column of these two (profile "pr" in relu_bench/profiles.json).
 """
 
 from .common import DTYPES, KIND, LINKER, SHAPES, VARIANT_NAMES, Timing, compile_function, make_data

@@ -1,4 +1,4 @@
-"""Tests here run inside one backend's environment (see `python3 -m tools.run_tests`)."""
+"""Tests here run inside one backend's environment (see `python3 -m relu_bench.run_tests`)."""
 
 import numpy as np
 import pytest

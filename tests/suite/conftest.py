@@ -16,7 +16,7 @@ GIT = ["git", "-c", "user.name=relu-bench test", "-c", "user.email=test@invalid"
 
 
 def backend_venv_paths():
-    """The backend environments `python3 -m tools.run_tests` built (RELU_TEST_VENVS)."""
+    """The backend environments `python3 -m relu_bench.run_tests` built (RELU_TEST_VENVS)."""
     return [Path(p) for p in os.environ.get("RELU_TEST_VENVS", "").split(os.pathsep) if p]
 
 
@@ -33,13 +33,13 @@ def backend_venvs():
     """Every backend environment; the test is skipped without any."""
     paths = backend_venv_paths()
     if not paths:
-        pytest.skip("RELU_TEST_VENVS names no backend venvs (python3 -m tools.run_tests sets it)")
+        pytest.skip("RELU_TEST_VENVS names no backend venvs (python3 -m relu_bench.run_tests sets it)")
     return paths
 
 
 def relu_bench(*args, cwd=ROOT, **kwargs):
-    """`relu-bench ARGS` of the checkout at cwd (`python -m tools` finds the package there first)."""
-    return subprocess.run([sys.executable, "-m", "tools", *map(str, args)], cwd=cwd, **kwargs)
+    """`relu-bench ARGS` of the checkout at cwd (`python -m relu_bench` finds the package there first)."""
+    return subprocess.run([sys.executable, "-m", "relu_bench", *map(str, args)], cwd=cwd, **kwargs)
 
 
 class Project:

@@ -2,8 +2,8 @@
 
 import math
 
-from tools.agree import Figure, agreement, label
-from tools.report.changes import MIN_RATIO
+from relu_bench.agree import Figure, agreement, label
+from relu_bench.report.changes import MIN_RATIO
 
 
 def run(*seconds, width=0.01):

@@ -10,11 +10,11 @@ from itertools import product
 import pytest
 from conftest import ROOT
 
+from relu_bench.config import TOOLS_VENV, load_asv_conf, profiles
+from relu_bench.matrix import releases
+from relu_bench.plumbing import scratch_conf, selected, tally
+from relu_bench.pythons import PYTHONS_BIN, asv_environ, link_pythons
 from relu_impls.releases import LIBRARIES
-from tools.config import TOOLS_VENV, load_asv_conf, profiles
-from tools.matrix import releases
-from tools.plumbing import selected, tally
-from tools.pythons import PYTHONS_BIN, asv_environ, link_pythons
 
 ASV = [sys.executable, "-m", "asv"]
 # The releases the project promises to track (README); the newest PyTensor must run on the newest Python it supports.
@@ -117,33 +117,18 @@ def test_asv_makes_one_environment_per_release_and_no_other(monkeypatch):
         assert sum(name in LIBRARIES for name in e.requirements) == 1, e.name
 
 
-def scratch_conf(tmp_path):
-    """asv.conf.json with results, HTML and environments in tmp_path, so tests leave .asv alone."""
-    conf = load_asv_conf()
-    conf.update(
-        repo=str(ROOT),
-        benchmark_dir=str(ROOT / conf["benchmark_dir"]),
-        results_dir=str(tmp_path / "results"),
-        html_dir=str(tmp_path / "html"),
-        env_dir=str(tmp_path / "env"),
-    )
-    path = tmp_path / "asv.conf.json"
-    path.write_text(json.dumps(conf))
-    return path
-
-
 def python_of(venv):
     python = venv / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import asv_runner, relu_impls"], capture_output=True, text=True)
     assert probe.returncode == 0, (
-        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; tools/venvs.py TEST_EXTRAS "
+        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; relu_bench/venvs.py TEST_EXTRAS "
         f"should install asv_runner): {probe.stderr.strip().splitlines()[-1:]}"
     )
     return python
 
 
 def test_asv_check_passes(backend_venv, tmp_path):
-    conf = scratch_conf(tmp_path)
+    conf = scratch_conf(tmp_path, tmp_path / "env")
     run = subprocess.run(
         [*ASV, "check", "--config", str(conf), "-E", f"existing:{python_of(backend_venv)}"],
         capture_output=True,
@@ -158,7 +143,7 @@ def quick_run(backend_venv, tmp_path_factory):
     """A --quick run of QUICK_BENCH in one backend venv: (an asv.conf.json reading its results, result file, log)."""
     venv = backend_venv
     tmp_path = tmp_path_factory.mktemp(venv.name)
-    conf = scratch_conf(tmp_path)
+    conf = scratch_conf(tmp_path, tmp_path / "env")
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
     cmd = [*ASV, "run", "--config", str(conf), "-E", f"existing:{python_of(venv)}", "--quick", "--show-stderr"]
     cmd += ["--set-commit-hash", commit.stdout.strip(), "--machine", "relu-bench-test"]
@@ -167,7 +152,7 @@ def quick_run(backend_venv, tmp_path_factory):
     subprocess.run([*ASV, "machine", "--yes", "--machine", "relu-bench-test"], cwd=ROOT, check=True)
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     log = run.stdout + run.stderr
-    # Stored apart (tools/asv_plugin.py), never in the results folder that holds the history.
+    # Stored apart (relu_bench/asv_plugin.py), never in the results folder that holds the history.
     assert not list((tmp_path / "results").rglob("*-*.json")), "a --quick run wrote into the results folder"
     results = list((tmp_path / "results-quick" / "relu-bench-test").glob(f"{commit.stdout.strip()[:8]}-*.json"))
     assert len(results) == 1, f"expected one result file in results-quick, got {results}\n{log[-4000:]}"
@@ -176,6 +161,7 @@ def quick_run(backend_venv, tmp_path_factory):
     return quick_conf, results[0], log
 
 
+@pytest.mark.slow
 def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
     conf, result, log = quick_run
     chosen = selected(QUICK_BENCH, conf)
@@ -194,6 +180,7 @@ def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
         assert measured, f"{name}: every selected point was skipped\n{log[-6000:]}"
 
 
+@pytest.mark.slow
 def test_graph_counts_are_whole_numbers(quick_run):
     _, result, _ = quick_run
     data = json.loads(result.read_text())
@@ -203,6 +190,7 @@ def test_graph_counts_are_whole_numbers(quick_run):
         assert counts and all(v == int(v) and v >= 1 for v in counts), (name, counts)
 
 
+@pytest.mark.slow
 def test_instruction_counts_cover_the_loop(quick_run):
     """At least one instruction per element (1000x1000): the C loop was counted, not only Python's call."""
     _, result, _ = quick_run
@@ -212,6 +200,7 @@ def test_instruction_counts_cover_the_loop(quick_run):
     assert counts and all(1e6 <= v < 1e9 for v in counts), counts
 
 
+@pytest.mark.slow
 def test_a_steady_state_call_takes_no_page_faults(quick_run):
     """The output's memory is reused from call to call: a new fault per call would be a regression."""
     _, result, _ = quick_run
@@ -221,6 +210,7 @@ def test_a_steady_state_call_takes_no_page_faults(quick_run):
     assert faults and all(v == 0 for v in faults), faults
 
 
+@pytest.mark.slow
 def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_run):
     conf, _, _ = quick_run
     chosen = selected(profiles()["pr"]["bench"], conf)
@@ -242,10 +232,10 @@ def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_ru
 def test_plain_asv_in_the_tools_environment_finds_every_release_python():
     """`.venvs/tools/bin/asv run`, typed with a PATH that has only pyenv's shims: asv looks each release's Python up
     with asv.util.which, and must get a working interpreter (a shim of a version not in `pyenv global` exits 127)."""
-    from tools.venvs import in_tools_venv
+    from relu_bench.venvs import in_tools_venv
 
     if not in_tools_venv():
-        pytest.skip("runs in the tools environment (python3 -m tools.run_tests)")
+        pytest.skip("runs in the tools environment (python3 -m relu_bench.run_tests)")
     found = link_pythons(entry["python"] for entry in releases().values())
     code = "import sys; from asv.util import which; print(which('python' + sys.argv[1]))"
     shims = os.path.expanduser("~/.pyenv/shims")
@@ -258,12 +248,13 @@ def test_plain_asv_in_the_tools_environment_finds_every_release_python():
         assert subprocess.run([done.stdout.strip(), "-c", "pass"]).returncode == 0
 
 
+@pytest.mark.slow
 def test_asv_run_quick_and_publish_typed_plainly(tmp_path):
     """A user's session in a clone, the tools environment's bin first on PATH and nothing else set up:
     `asv machine --yes`, `asv run` (asv builds the newest Theano's environment), `asv run --quick`,
     `asv publish`. Every command exits 0; the quick run leaves the stored result as it was; the
     published pages link the "Which ReLU?" report."""
-    from tools.config import TOOLS_VENV
+    from relu_bench.config import TOOLS_VENV
 
     clone = tmp_path / "relu-bench"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)

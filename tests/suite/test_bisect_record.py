@@ -1,13 +1,12 @@
-"""What `relu-bench bisect` shows and stores: POINT parsing, the sentence and table, the stored file, its
---help; and one real bisection end to end (slow: PyPI and two environment builds)."""
+"""What `relu-bench bisect` shows and stores (relu_bench/bisect_record.py): the sentence and table, the stored
+file; and one real bisection end to end (slow: PyPI and two environment builds)."""
 
 import json
 
 import pytest
 from conftest import ENV_DIR, relu_bench
 
-from tools import bisect_record
-from tools.bisect_point import Cell, Timing, parse
+from relu_bench import bisect_record
 
 TIMING = {
     "format": 1,
@@ -39,17 +38,6 @@ TIMING = {
 }
 
 
-def test_points_parse_to_a_cell_or_an_asv_benchmark():
-    assert parse("max_0x/gradient@0") == Cell("max_0x", "gradient", "0")
-    assert parse("relu_op/value@-inf") == Cell("relu_op", "value", "-inf")
-    assert parse("max_x0/gradient") == Timing("relu.Gradient.time_gradient('max_x0', '1000x1000', 'float64')")
-    name = "relu.Forward.time_forward('relu_op', '100x100', 'float32')"
-    assert parse(name) == Timing(name)
-    for bad in ("maxx0/gradient", "max_x0/gradient@1", "max_x0"):
-        with pytest.raises(ValueError):
-            parse(bad)
-
-
 def test_the_sentence_names_the_pair_the_step_and_the_tally():
     text = bisect_record.sentence(TIMING)
     assert "changed between 3.2.4 and 3.3.0" in text and "5,000 µs → 500 µs (×0.10)" in text
@@ -66,11 +54,6 @@ def test_a_result_is_stored_under_its_question_and_read_back(tmp_path):
     path = bisect_record.save(TIMING, tmp_path)
     assert path.name == "pytensor-3.0.7-3.3.8-max_x0_gradient.json"
     assert bisect_record.load_all(tmp_path) == [TIMING]
-
-
-def test_help_explains_points_and_shows_an_example():
-    out = relu_bench("bisect", "--help", capture_output=True, text=True, check=True).stdout
-    assert "max_0x/gradient@0" in out and "$ relu-bench bisect theano" in out
 
 
 @pytest.mark.slow

@@ -3,13 +3,12 @@
 both environments and both commits; its link leads to the "Which ReLU?" report (`relu-bench report`), which
 renders its tables and plots. Debian's Chromium, driven by Playwright; screenshots in artifacts/.
 
-The pages load jQuery, Flot & co. from the published folder (tools/offline.py); every request to another
+The pages load jQuery, Flot & co. from the published folder (relu_bench/offline.py); every request to another
 host is refused and fails the test, as a machine without internet would."""
 
 import contextlib
 import functools
 import http.server
-import json
 import re
 import subprocess
 import sys
@@ -19,11 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import ENV_DIR, ROOT, relu_bench
 
-from tools.config import load_asv_conf
-from tools.matrix import releases
-from tools.plumbing import environments
-from tools.pythons import asv_environ, link_pythons
-from tools.report.semantics import asv_environments, collect
+from relu_bench.matrix import releases
+from relu_bench.plumbing import environments, scratch_conf
+from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.report.semantics import asv_environments, collect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,20 +41,7 @@ FLOOR_BENCH = r"^floors\.Floors\.time_floor\('copy', '100x100', 'float64'\)$"
 SCREENSHOT = ROOT / "artifacts" / "asv-graph.png"
 REPORT_SCREENSHOT = ROOT / "artifacts" / "relu-report.png"
 ASV = [sys.executable, "-m", "asv"]
-
-
-def scratch_conf(repo, tmp_path, results_dir):
-    conf = load_asv_conf(repo / "asv.conf.json")
-    conf.update(
-        repo=str(repo),
-        benchmark_dir=str(repo / conf["benchmark_dir"]),
-        env_dir=str(ENV_DIR),
-        results_dir=str(results_dir),
-        html_dir=str(tmp_path / "html"),
-    )
-    path = results_dir.parent / f"{results_dir.name}.conf.json"
-    path.write_text(json.dumps(conf))
-    return path
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +51,7 @@ def site(tmp_path_factory, new_project):
     if not CHROMIUM.exists():
         pytest.skip(
             f"{CHROMIUM} is absent: install Debian's chromium "
-            "(python3 -m tools.run_tests does so as root; Playwright cannot download a browser here)"
+            "(python3 -m relu_bench.run_tests does so as root; Playwright cannot download a browser here)"
         )
     pythons = link_pythons(releases()[name]["python"] for name in ENVS)
     if not all(pythons.values()):
@@ -83,8 +68,8 @@ def site(tmp_path_factory, new_project):
     env = asv_environ()
     shards = []
     for release in ENVS:
-        shard = tmp_path / f"shard-{release}"
-        conf = scratch_conf(repo, tmp_path, shard)
+        conf = scratch_conf(tmp_path / f"shard-{release}", ENV_DIR, repo=repo)
+        shard = conf.parent / "results"
         name = environments([release], env, conf)[release].name
         subprocess.run(
             [*ASV, "machine", "--yes", "--machine", "browser-test", "--config", str(conf)],
@@ -118,7 +103,8 @@ def site(tmp_path_factory, new_project):
         assert envs and not collect(shard / "browser-test", envs), f"semantics not measured in {name}"
         shards.append(shard)
 
-    merged, restored = tmp_path / "merged", tmp_path / "restored"
+    site_dir = tmp_path / "site"
+    merged, restored = tmp_path / "merged", site_dir / "results"
     for args in (
         ["merge", *shards, "--dir", merged],
         ["store", "--dir", merged, "--repo", repo],
@@ -126,10 +112,10 @@ def site(tmp_path_factory, new_project):
     ):
         proc = relu_bench("results", *args, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    conf = scratch_conf(repo, tmp_path, restored)
+    conf = scratch_conf(site_dir, ENV_DIR, repo=repo)
     proc = subprocess.run([*ASV, "publish", "--config", str(conf)], env=env, cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    html = tmp_path / "html"
+    html = site_dir / "html"
     report = ["report", "--results-dir", restored, "--machine", "browser-test", "build", "--link"]
     report += ["--html-dir", html, "--out", html / "report"]
     proc = relu_bench(*report, cwd=repo, capture_output=True, text=True)

@@ -1,35 +1,22 @@
 """`relu-bench compare`, the pull-request check: a real slowdown is caught (that benchmark only), identical code
-passes, a benchmark that raises is named while the other comparisons still show; and the rule itself."""
+passes, a benchmark that raises is named while the other comparisons still show: real asv runs and timings
+(minutes). The rule itself on made-up numbers: test_rule.py."""
 
 import json
-import math
 import os
-import traceback
 
 import pytest
 from conftest import ENV_DIR, Project, relu_bench
 
-from tools.matrix import releases
-from tools.paired import summarize
-from tools.prcheck import uncompared_families, vanished_timings
-from tools.pythons import link_pythons
-from tools.rule import (
+from relu_bench.matrix import releases
+from relu_bench.pythons import link_pythons
+from relu_bench.rule import (
     FAILED,
     FASTER,
-    NEW,
-    RULE,
     SAME,
-    SKIPPED,
     SLOWER,
-    VANISHED,
     WORSE,
-    Comparison,
-    exit_code,
-    holm,
-    judge,
-    timings,
 )
-from tools.significance import t_test_p
 
 # One release, two variants, one small point each: a few minutes for all three runs.
 ENV = "theano-1.0.5"
@@ -37,6 +24,7 @@ BENCH = [
     r"^relu\.Forward\.time_forward\('(max_x0|switch_lt|relu_op)', '100x100', 'float64'\)$",
     r"^graph\.Graph\.track_nodes\('(max_x0|switch_lt)', 'forward'\)$",
 ]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +46,7 @@ def branch(project, name, change=None):
 
 def run_check(project, head, out):
     """`relu-bench compare` of the project's copy (its own tools and relu_impls), BASE against head."""
-    args = ["compare", project.base, head, "--env", ENV, "--env-dir", ENV_DIR, "--output", out]
+    args = ["compare", project.base, head, "--release", ENV, "--env-dir", ENV_DIR, "--output", out]
     args += ["--table", out / "summary.md"]
     for regex in BENCH:
         args += ["--bench", regex]
@@ -71,12 +59,6 @@ def run_check(project, head, out):
 
 def by_point(report):
     return {(c["benchmark"], c["params"]): c for c in report["comparisons"]}
-
-
-def test_help_documents_exit_codes():
-    out = relu_bench("compare", "--help", capture_output=True, text=True, check=True).stdout
-    for line in ("0  nothing slower", "1  a slowdown", "2  a benchmark failed or vanished"):
-        assert line in out
 
 
 def test_a_slower_variant_is_flagged_and_only_it(project, tmp_path):
@@ -144,195 +126,3 @@ def test_a_benchmark_that_raises_is_named_and_the_rest_still_compared(project, t
             assert isinstance(c["base"], (int, float)) and isinstance(c["head"], (int, float)), c
     table = (tmp_path / "table.md").read_text()
     assert table.count("❌ failed") == 2 and "variant=max_x0" in table
-
-
-# ---------------------------------------------------------------- the rule, on made-up numbers
-
-
-def measured(factors, jitter=(1.0,), blocks=30):
-    """Paired outcomes of one environment, one timing per factor: HEAD = BASE × factor × jitter, block by block."""
-    outcome = {}
-    for i, factor in enumerate(factors):
-        pairs = [[1e-3, 1e-3 * factor * jitter[b % len(jitter)]] for b in range(blocks)]
-        outcome[f"relu.Forward.time_forward('v{i}')"] = dict(
-            {"label": f"variant=v{i}", "sides": ["ok", "ok"], "blocks": pairs}, **summarize(pairs)
-        )
-    return {"env": outcome}
-
-
-def judged(outcomes, across=None):
-    return judge(timings(outcomes, across))
-
-
-def across_processes(factors, jitter=(1.0,), rounds=8):
-    """Outcomes across processes in the same shape: one [BASE, HEAD] block per round."""
-    outcome = measured(factors, jitter, rounds)["env"]
-    for result in outcome.values():
-        result["p"] = t_test_p([math.log(h / b) for b, h in result["blocks"]])
-    return {"env": outcome}
-
-
-def test_a_process_wide_slowdown_that_pairing_cannot_see_is_flagged():
-    """HEAD sets -O0 for the whole process: the paired process imported the library once and reads 1.00."""
-    (c,) = judged(measured([1.0], jitter=(0.99, 1.0, 1.01)), across_processes([14.6], jitter=(0.9, 1.0, 1.1)))
-    assert c.status == SLOWER and exit_code([c]) == 1
-    assert abs(c.ratio - 1.0) < 0.02 and c.process_ratio > 13
-    assert "separate processes only: something process-wide" in c.note
-
-
-def test_process_noise_alone_passes():
-    (c,) = judged(measured([1.0], jitter=(0.99, 1.01)), across_processes([1.0], jitter=(0.8, 1.25, 1.0, 0.95)))
-    assert c.status == SAME and not c.significant
-
-
-def test_a_head_that_fails_only_in_its_own_processes_fails():
-    across = across_processes([1.0])
-    name = next(iter(across["env"]))
-    across["env"][name]["sides"] = ["ok", {"error": "Traceback...\nValueError: unknown flag"}]
-    (c,) = judged(measured([1.0]), across)
-    assert c.status == FAILED and "separate processes" in c.note and "ValueError" in c.note
-
-
-def test_more_instructions_in_a_faster_variant_are_noted_not_blocking():
-    """maximum(0, x) for x*(x>0): 0.79x the time, 1.73x the instructions."""
-    faster = judged(measured([0.79], jitter=(0.99, 1.01)))[0]
-    faster.params = "variant=mul_gt, shape=1000x1000, dtype=float64"
-    count = Comparison(
-        "instructions.Instructions.track_instructions",
-        "variant=mul_gt, function=forward",
-        "env",
-        "track",
-        "instructions",
-        1_000_000,
-        1_730_000,
-    )
-    other = Comparison(
-        "instructions.Instructions.track_instructions",
-        "variant=max_x0, function=forward",
-        "env",
-        "track",
-        "instructions",
-        1_000_000,
-        1_730_000,
-    )
-    judge([faster, count, other])
-    assert faster.status == FASTER and count.status == SAME and "×1.73, but significantly faster" in count.note
-    assert other.status == WORSE  # no faster timing of its own
-    assert exit_code([faster, count, other]) == 1
-
-
-def test_any_increase_of_a_track_figure_fails():
-    c = Comparison("graph.Graph.track_nodes", "variant=v", "env", "track", "nodes", 3, 4)
-    judge([c])
-    assert c.status == WORSE and exit_code([c]) == 1
-
-
-def test_instruction_counts_fail_beyond_their_tolerance_only():
-    def counted(base, head):
-        return Comparison(
-            "instructions.Instructions.track_instructions", "v", "env", "track", "instructions", base, head
-        )
-
-    within, beyond = counted(1_000_000, 1_000_000 * (RULE.instructions - 0.005)), counted(1_000_000, 1_040_000)
-    judge([within, beyond])
-    assert within.status == SAME and beyond.status == WORSE and exit_code([within, beyond]) == 1
-
-
-def test_page_faults_fail_when_a_call_takes_fresh_memory():
-    def faults(base, head):
-        return Comparison("faults.PageFaults.track_faults", "v", "env", "track", "faults", base, head)
-
-    jitter, fresh_output = faults(0, RULE.faults), faults(0, 1953)  # 8 MB of new pages per call
-    judge([jitter, fresh_output])
-    assert jitter.status == SAME and fresh_output.status == WORSE and exit_code([jitter, fresh_output]) == 1
-
-
-def test_a_small_significant_difference_below_the_threshold_passes():
-    (c,) = judged(measured([1 + (RULE.threshold - 1) / 2], jitter=(0.99, 1.0, 1.01)))
-    assert c.significant and c.status == SAME and exit_code([c]) == 0
-
-
-def test_a_large_difference_within_the_noise_passes():
-    """The median block ratio is beyond the threshold, but as many blocks went the other way."""
-    (c,) = judged(measured([1.0], jitter=(0.7, 1.5, 1.4)))
-    assert c.ratio > RULE.threshold and not c.significant and c.status == SAME
-
-
-def test_a_ten_percent_slowdown_of_one_timing_among_many_is_flagged_and_only_it():
-    comparisons = judged(measured([1.10] + [1.0] * 17, jitter=(0.98, 1.0, 1.02, 0.99, 1.01)))
-    assert [c.status for c in comparisons] == [SLOWER] + [SAME] * 17, [(c.ratio, c.p) for c in comparisons]
-    assert abs(comparisons[0].ratio - 1.10) < 0.01 and exit_code(comparisons) == 1
-
-
-def test_a_slowdown_of_every_timing_is_seen():
-    """No normalization by the other benchmarks: every timing 20 % slower is flagged, every one."""
-    comparisons = judged(measured([1.2] * 10, jitter=(0.98, 1.0, 1.02)))
-    assert [c.status for c in comparisons] == [SLOWER] * 10 and exit_code(comparisons) == 1
-
-
-def test_a_speedup_is_reported_and_passes():
-    comparisons = judged(measured([0.8, 1.0], jitter=(0.99, 1.01)))
-    assert [c.status for c in comparisons] == [FASTER, SAME] and exit_code(comparisons) == 0
-
-
-def test_what_a_side_that_could_not_time_means():
-    ok, skip, error = "ok", {"skip": "no nnet in this release"}, {"error": "Traceback...\nRuntimeError: broken"}
-    cases = [((ok, error), FAILED), ((ok, skip), VANISHED), ((skip, skip), SKIPPED), ((skip, ok), NEW)]
-    outcome = {f"t{i}": {"label": "", "sides": list(sides), "blocks": []} for i, (sides, _) in enumerate(cases)}
-    comparisons = judged({"env": outcome})
-    assert [c.status for c in comparisons] == [status for _, status in cases]
-    assert "RuntimeError: broken" in comparisons[0].note and exit_code(comparisons) == 2
-
-
-def test_an_environment_whose_paired_timing_could_not_run_fails_the_check():
-    (c,) = judged({"env": {"error": "paired timing failed in python:\nSyntaxError: invalid syntax"}})
-    assert c.status == FAILED and "SyntaxError" in c.note and exit_code([c]) == 2
-
-
-def test_a_failure_note_quotes_the_exception_not_the_hint_a_library_appends():
-    # As PyTensor raises a compile error: the node and a hint appended to the message, below the exception line.
-    hint = "HINT: Set PyTensor `config.exception_verbosity` to `medium` or `high` for more information"
-    try:
-        try:
-            raise KeyError("relu")
-        except KeyError:
-            raise AssertionError(f"key collision\nApply node that caused the error: relu(x)\n{hint}") from None
-    except AssertionError:
-        error = traceback.format_exc()
-    outcome = {"t": {"label": "", "sides": ["ok", {"error": error}], "blocks": []}}
-    assert timings({"env": outcome})[0].note == "raised in HEAD: AssertionError: key collision"
-    during = f"{error}\nDuring handling of the above exception, another occurred:\n\n{error.replace('key', 'lock')}"
-    (c,) = timings({"env": {"error": f"paired timing failed in python3.13:\n{during}"}})
-    assert c.note == "could not run: AssertionError: lock collision"
-
-
-def test_holm_corrects_for_many_comparisons():
-    assert holm([0.001, 0.04, 0.03], 0.05) == [True, False, False]
-    assert holm([0.001, 0.02, 0.03], 0.05) == [True, True, True]
-
-
-def test_a_failure_outranks_a_slowdown():
-    slower = Comparison("relu.Forward.time_forward", "variant=v", "env", "time", "seconds", 1.0, 2.0, status=SLOWER)
-    broken = Comparison("relu.Forward.time_forward", "variant=w", "env", "time", "seconds", 1.0, None, status=FAILED)
-    assert exit_code([slower, broken]) == 2
-
-
-def test_a_timing_the_worker_never_returned_vanishes():
-    """HEAD's code printing `{}` at exit, or a worker that selects nothing, once passed with no rows."""
-    expected = {"relu.Forward.time_forward('v0')": "variant=v0", "relu.Forward.time_forward('v1')": "variant=v1"}
-    paired = measured([1.0])  # only v0 came back
-    (c,) = vanished_timings(expected, paired, {"env": {"error": "could not run"}})
-    assert (c.benchmark, c.params, c.status) == ("relu.Forward.time_forward", "variant=v1", VANISHED)
-
-
-def test_a_run_that_compared_no_instructions_fails():
-    def counted(status, env="env"):
-        return Comparison(
-            "instructions.Instructions.track_instructions", "v", env, "track", "instructions", 1, 1, status=status
-        )
-
-    rows = judged(measured([1.0])) + [counted(SKIPPED), counted(SKIPPED)]
-    rows += judged({"other": measured([1.0])["env"]}) + [counted(SAME, "other")]
-    (c,) = uncompared_families(rows, ["env", "other"])
-    assert (c.env, c.status) == ("env", FAILED) and "no instructions compared" in c.note
-    assert exit_code(rows + [c]) == 2

@@ -1,4 +1,4 @@
-"""The tools package's shape: imports point one way and stay shallow, no module edits sys.path, the paired
+"""The relu_bench package's shape: imports point one way and stay shallow, no module edits sys.path, the paired
 worker stays a standalone file, and nothing imports the test runner."""
 
 import ast
@@ -7,8 +7,8 @@ import functools
 import pytest
 from conftest import ROOT
 
-TOOLS = ROOT / "tools"
-MAX_DEPTH = 5  # modules in the longest import chain, tools.__main__ and relu_impls included
+TOOLS = ROOT / "relu_bench"
+MAX_DEPTH = 5  # modules in the longest import chain, relu_bench.__main__ and relu_impls included
 
 
 def module_name(path):
@@ -20,8 +20,8 @@ MODULES = {module_name(p): p for p in TOOLS.rglob("*.py") if "plants" not in p.p
 
 
 def imports(name):
-    """The tools modules and relu_impls (one node) that module `name` imports, at any level of its code;
-    tools.__main__'s dispatch by name counts as importing every command."""
+    """The relu_bench modules and relu_impls (one node) that module `name` imports, at any level of its code;
+    relu_bench.__main__'s dispatch by name counts as importing every command."""
     found = set()
     for node in ast.walk(ast.parse(MODULES[name].read_text())):
         targets = []
@@ -34,8 +34,8 @@ def imports(name):
                 found.add("relu_impls")
             elif target in MODULES and target != name:
                 found.add(target)
-    if name == "tools.__main__":
-        found |= {m for m in MODULES if m.startswith("tools.commands.") and m != "tools.commands.common_args"}
+    if name == "relu_bench.__main__":
+        found |= {m for m in MODULES if m.startswith("relu_bench.commands.") and m != "relu_bench.commands.common_args"}
     return found
 
 
@@ -62,16 +62,16 @@ def test_the_longest_import_chain_is_at_most_five_modules():
 
 
 def test_the_pr_check_does_not_import_the_publish_runner():
-    assert "tools.commands.bench" not in reachable("tools.commands.compare")
+    assert "relu_bench.commands.bench" not in reachable("relu_bench.commands.compare")
 
 
 def test_nothing_imports_the_test_runner():
-    assert not [name for name in MODULES if "tools.run_tests" in imports(name)]
+    assert not [name for name in MODULES if "relu_bench.run_tests" in imports(name)]
 
 
 def test_the_paired_worker_is_standalone():
-    """It runs by path under every benchmark environment's Python (3.8 on), where no tools package is."""
-    assert not imports("tools.paired_worker")
+    """It runs by path under every benchmark environment's Python (3.8 on), where no relu_bench package is."""
+    assert not imports("relu_bench.paired_worker")
     ast.parse((TOOLS / "paired_worker.py").read_text(), feature_version=(3, 8))
 
 

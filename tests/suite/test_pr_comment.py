@@ -1,4 +1,4 @@
-"""tools/pr_comment.py, the pr-comment workflow's script, against a fake `gh` holding one repository's pull
+"""relu_bench/pr_comment.py, the pr-comment workflow's script, against a fake `gh` holding one repository's pull
 requests and comments: a run's table lands on its own pull request only, in one comment updated in place, with
 links to the run and to the flagged benchmarks' graphs; a new run marks it as running."""
 
@@ -81,7 +81,7 @@ def artifact(tmp_path, number, table=TABLE):
 
 def comment(*args, sha="a" * 40, repo=REPO, branch="faster-relu", run_url=RUN):
     # As the workflow runs it: from the checkout, nothing installed (-S: no site-packages).
-    cmd = [sys.executable, "-S", "-m", "tools.pr_comment", "--repo", REPO, "--pr-repo", repo]
+    cmd = [sys.executable, "-S", "-m", "relu_bench.pr_comment", "--repo", REPO, "--pr-repo", repo]
     cmd += ["--head-sha", sha, "--head-branch", branch, "--run-url", run_url, *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
 

@@ -1,9 +1,10 @@
-"""tools/pr_table.py: a reader sees the comparisons that changed first, with a count, and the rest collapsed."""
+"""relu_bench/pr_table.py: a reader sees the comparisons that changed first, with a count, and the rest collapsed."""
 
 import re
 
-from tools.pr_table import render
-from tools.rule import SAME, SKIPPED, SLOWER, Comparison
+from relu_bench.comparisons import Comparison
+from relu_bench.pr_table import render
+from relu_bench.rule import SAME, SKIPPED, SLOWER
 
 
 def comparison(name, status, ratio=1.0):

@@ -11,13 +11,13 @@ import asv
 import pytest
 from conftest import ROOT, relu_bench
 
+from relu_bench.config import load_asv_conf
+from relu_bench.report import changes as report_changes
+from relu_bench.report import link as report_link
+from relu_bench.report import semantics as report_semantics
+from relu_bench.report.results import Measurement, Release
+from relu_bench.report.series import lineage
 from relu_impls.semantics import EXPECTED
-from tools.config import load_asv_conf
-from tools.report import changes as report_changes
-from tools.report import link as report_link
-from tools.report import semantics as report_semantics
-from tools.report.results import Release, Timing
-from tools.report.series import lineage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
 MACHINE = "fixture"
@@ -184,7 +184,7 @@ def test_lineage_order():
 )
 def test_noise_rule(a, b, moved):
     def timing(seconds, ci):
-        return Timing(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, ci, "e")
+        return Measurement(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, ci, "e")
 
     assert bool(report_changes.moved(timing(*a), timing(*b))) is moved
 
@@ -221,7 +221,7 @@ def test_plain_asv_publish_rebuilds_and_links_the_report(results, tmp_path):
 
 def test_asv_publish_reports_the_newest_commit_on_the_machine_holding_most_of_it(results):
     """Shards of one CI run can land on different CPU models (machines): not by file time, which merging resets."""
-    from tools.asv_plugin import newest_result
+    from relu_bench.asv_plugin import newest_result
 
     fixture = results / MACHINE
     files = sorted(fixture.glob("*.json"))

@@ -1,8 +1,8 @@
-"""Randomized interleaved trials (tools/trials.py): rounds, order, figures, failures; no real process is run."""
+"""Randomized interleaved trials (relu_bench/trials.py): rounds, order, figures, failures; no real process is run."""
 
 from pathlib import Path
 
-from tools.trials import Arm, Outcome, TrialPlan, interleaved
+from relu_bench.trials import Arm, Outcome, TrialPlan, interleaved
 
 NAME = "relu.Forward.time_forward('relu_op', '1000x1000', 'float64')"
 

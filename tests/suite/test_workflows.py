@@ -49,11 +49,6 @@ def fake(folder, name, line):
 REQUIRED = "Compare base and head"  # the required check: pr-check.yml's job
 
 
-def test_the_workflows_exist():
-    names = ["pr-check-full-matrix.yml", "pr-check.yml", "pr-comment.yml", "publish.yml", "slowdowns.yml", "tests.yml"]
-    assert [p.name for p in FILES] == names
-
-
 def test_zizmor_finds_nothing():
     proc = subprocess.run([str(BIN / "zizmor"), "--offline", str(WORKFLOWS.parent)], capture_output=True, text=True)
     assert proc.returncode == 0 and "No findings" in proc.stdout, proc.stdout + proc.stderr
@@ -98,7 +93,7 @@ def test_least_privilege_and_no_expression_in_shell(path):
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_every_workflow_that_runs_the_suite_or_its_tests_installs_valgrind(path):
     runs = "\n".join(step.get("run", "") for step in steps(load(path.name)))
-    if any(command in runs for command in ("tools.run_tests", "relu-bench compare", "tools bench")):
+    if any(command in runs for command in ("relu_bench.run_tests", "relu-bench compare", "relu_bench bench")):
         assert "apt-get install" in runs and "valgrind" in runs, f"{path.name}: GitHub's images have no valgrind"
 
 
@@ -110,7 +105,7 @@ def test_a_rerun_replaces_its_artifacts(path):
 
 
 def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
-    """The checks themselves are tools/pr_comment.py's (tests/suite/test_pr_comment.py): here, that the workflow
+    """The checks themselves are relu_bench/pr_comment.py's (tests/suite/test_pr_comment.py): here, that the workflow
     runs main's copy (a workflow_run checkout is the default branch) with the run's facts from GitHub."""
     workflow = load("pr-comment.yml")
     workflows = {load(name)["name"] for name in ("pr-check.yml", "pr-check-full-matrix.yml")}
@@ -120,7 +115,7 @@ def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert "ref" not in checkout.get("with", {}) and "repository" not in checkout.get("with", {}), "no PR code here"
     step = next(s for s in job["steps"] if "run" in s)
-    assert "python3 -m tools.pr_comment " in step["run"]
+    assert "python3 -m relu_bench.pr_comment " in step["run"]
     facts = {"PR_REPO": "head_repository.full_name", "HEAD_SHA": "head_sha", "HEAD_BRANCH": "head_branch"}
     for variable, field in facts.items():
         assert (
@@ -170,7 +165,7 @@ def test_the_full_matrix_runs_under_its_own_check_names():
     assert job["name"] != REQUIRED and "full-matrix" in job["if"]
     assert job["uses"] == "./.github/workflows/pr-check.yml" and job["with"]["full-matrix"] is True
     compare = step(load("pr-check.yml"), "Compare base and head")
-    assert compare["env"]["FULL_MATRIX"] == "${{ inputs.full-matrix }}" and "--full-matrix" in compare["run"]
+    assert compare["env"]["FULL_MATRIX"] == "${{ inputs.full-matrix }}" and "--all-releases" in compare["run"]
 
 
 def repo_with_history(tmp_path):
@@ -192,7 +187,7 @@ def repo_with_history(tmp_path):
     git("init", "-q", "-b", "main")
     c = {"c1": commit("relu_impls/op.py", "1"), "c2": commit("relu_impls/op.py", "2")}
     c["c3"] = commit("README.md", "docs")
-    c["c4"] = commit("tools/rule.py", "4")
+    c["c4"] = commit("relu_bench/rule.py", "4")
     git("switch", "-q", "-c", "old", c["c2"])
     c["old"] = commit("relu_impls/op.py", "dropped")
     git("switch", "-q", "-c", "pr", c["c4"])
@@ -345,9 +340,11 @@ def test_the_history_is_kept_per_runner_image_and_cpu(tmp_path):
     runs it): a new image or CPU starts a history of its own."""
     bench = load("publish.yml")["jobs"]["bench"]
     run = step(load("publish.yml"), "Benchmark the commits without results")["run"]
-    (prefix,) = re.findall(r'--machine "\$\(python3 -m tools results machine ([\w.-]+)\)"', run)
+    (prefix,) = re.findall(r'--machine "\$\(python3 -m relu_bench results machine ([\w.-]+)\)"', run)
     assert prefix == f"github-actions-{bench['runs-on']}"
-    done = subprocess.run([sys.executable, "-m", "tools", "results", "machine", prefix], cwd=ROOT, capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "relu_bench", "results", "machine", prefix], cwd=ROOT, capture_output=True
+    )
     assert done.returncode == 0 and done.stdout.decode().startswith("github-actions-ubuntu-24.04-")
 
 
@@ -445,7 +442,7 @@ def test_the_comment_step_posts_a_table_only_from_a_run_that_compared(
     condition = "github.event.action == 'completed' && contains(fromJSON('[\"success\", \"failure\"]'), "
     assert download["if"] == condition + "github.event.workflow_run.conclusion)" and download["continue-on-error"]
     assert (downloaded is not None) == runs_download
-    post = next(s for s in steps(workflow) if "tools.pr_comment" in s.get("run", ""))
+    post = next(s for s in steps(workflow) if "relu_bench.pr_comment" in s.get("run", ""))
     (tmp_path / "work").mkdir()
     fake(tmp_path / "bin", "python3", 'echo "$*" > "$LOG"')
     env = {name: name for name in post["env"]} | {"ACTION": action, "DOWNLOAD": downloaded or "", "LOG": "log"}

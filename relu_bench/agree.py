@@ -1,0 +1,66 @@
+"""Do two runs agree? One commit's time_ figures from two asv machine names (two runs of the same commit and
+releases, e.g. `relu-bench bench --machine aa1`, then `--machine aa2`), point by point.
+
+The report's "what changed between releases", the published graphs and asv's
+Regressions page compare figures from separate runs; what two runs of the same
+code give is the noise they must see through. So: every point's ratio
+run-2/run-1, the median and the worst |log ratio|, and the points that the
+report's own change rule (relu_bench/report/changes.py `moved`) would call a change.
+"""
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from relu_bench import asv_results
+from relu_bench.report.changes import moved
+
+
+@dataclass(frozen=True)
+class Figure:
+    seconds: float
+    ci: tuple  # asv's 99% interval; UNBOUNDED where asv gave none (one sample)
+
+
+UNBOUNDED = (-math.inf, math.inf)
+
+
+def figures(files, benchmarks):
+    """{(env name, benchmark, parameter values): Figure} of every measured time_ point of asv Results `files`."""
+    found = {}
+    for f in files:
+        for name in f.get_all_result_keys():
+            if benchmarks.get(name, {}).get("type") != "time":
+                continue
+            for combo, value, stats in asv_results.points(f, name):
+                if asv_results.state(value) == asv_results.MEASURED:
+                    found[(f.env_name, name, combo)] = Figure(value, asv_results.interval(stats) or UNBOUNDED)
+    return found
+
+
+@dataclass
+class Agreement:
+    ratios: dict  # point -> run-2/run-1
+    flagged: list  # points the change rule calls a change
+    only_in_one: int  # points measured in one run only
+
+    @property
+    def median_abs_log(self):
+        return statistics.median(abs(math.log(r)) for r in self.ratios.values())
+
+    @property
+    def worst(self):
+        return max(self.ratios.items(), key=lambda item: abs(math.log(item[1])))
+
+
+def agreement(first, second):
+    """Agreement of two figures() dicts."""
+    common = sorted(set(first) & set(second))
+    ratios = {key: second[key].seconds / first[key].seconds for key in common}
+    flagged = [key for key in common if moved(first[key], second[key])]
+    return Agreement(ratios, flagged, len(set(first) ^ set(second)))
+
+
+def label(key):
+    env, name, combo = key
+    return f"{name}({', '.join(combo)}) [{env}]"

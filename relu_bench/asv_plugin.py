@@ -1,0 +1,86 @@
+"""What asv itself does differently in this project: loaded by every asv command through asv.conf.json's
+`"plugins": [".relu_bench.asv_plugin"]`, so plain `asv run`, `asv publish` ... behave as relu-bench's commands do.
+
+- A `--quick` run (`asv run`, `asv continuous`) stores its results in RESULTS_DIR-quick, never in the
+  results folder: one sample per point is no figure to keep, and asv would otherwise overwrite the real
+  result of that commit and environment with it. asv's own log still prints every number.
+- `asv publish` deletes its HTML folder and rewrites it; its index then loads local copies of the
+  libraries asv takes from CDNs (relu_bench/offline.py), and the "Which ReLU?" report of the newest commit
+  with results is rebuilt into it (report/) and linked from its index, so a publish, by asv or by
+  relu-bench, needs no third-party host and never loses the report. `relu-bench report build` builds
+  one of another commit.
+"""
+
+from collections import Counter
+from pathlib import Path
+
+from asv.commands.run import Run
+from asv.console import log
+from asv.publishing import OutputPublisher
+
+from relu_bench.errors import UserError
+from relu_bench.offline import localize
+
+QUICK_SUFFIX = "-quick"
+
+
+def quick_results_dir(results_dir):
+    """Where a --quick run's results go: beside the results folder, never in it."""
+    results_dir = str(results_dir).rstrip("/")
+    return results_dir if results_dir.endswith(QUICK_SUFFIX) else results_dir + QUICK_SUFFIX
+
+
+_asv_run = Run.run.__func__
+
+
+def _run(cls, conf, *args, **kwargs):
+    # asv continuous passes the same conf object on to read the results back: it finds them there too.
+    if kwargs.get("quick") and not kwargs.get("dry_run"):
+        conf.results_dir = quick_results_dir(conf.results_dir)
+        log.info(
+            f"--quick: results go to {conf.results_dir}, not into the history (relu-bench: relu_bench/asv_plugin.py)"
+        )
+    return _asv_run(cls, conf, *args, **kwargs)
+
+
+Run.run = classmethod(_run)
+
+
+def newest_result(results_dir):
+    """(machine, commit) of the report: the newest commit (by commit date) with results, on the machine that holds
+    most of its result files (one per release; CI's shards may land on different CPU models); (None, None) if none."""
+    from asv.results import iter_results_for_machine
+
+    found = [
+        (result.date or 0, result.commit_hash, machine.parent.name)
+        for machine in sorted(Path(results_dir).glob("*/machine.json"))
+        for result in iter_results_for_machine(str(results_dir), machine.parent.name)
+    ]
+    if not found:
+        return None, None
+    _, commit = max((date, commit) for date, commit, _ in found)
+    machines = Counter(machine for _, c, machine in found if c == commit)
+    return max(sorted(machines), key=machines.get), commit
+
+
+class WhichRelu(OutputPublisher):
+    """asv publish's last step: the index made offline, and the report of the newest commit, in html_dir/report."""
+
+    name = "relu-report"
+    button_label = "Which ReLU?"
+    description = 'The "Which ReLU?" report (relu-bench report)'
+
+    @classmethod
+    def publish(cls, conf, repo, benchmarks, graphs, revisions):
+        from relu_bench.report import build
+        from relu_bench.report.link import link_index
+
+        localize(conf.html_dir)
+        machine, commit = newest_result(conf.results_dir)
+        try:
+            out_dir, changes = build(conf.results_dir, Path(conf.html_dir) / "report", machine, commit)
+        except UserError as exc:  # the report's own message: asv's pages are still published
+            log.warning(f'"Which ReLU?" report not built: {exc}')
+            return
+        link_index(conf.html_dir, out_dir)
+        log.info(f'"Which ReLU?" report of {commit} on {machine}: {out_dir} ({len(changes)} changes), linked')

@@ -1,0 +1,80 @@
+"""What a bisection looks at (POINT): a semantics cell, read exactly in a release's environment, or one asv
+benchmark point, timed.
+
+    VARIANT/value@AT or VARIANT/gradient@AT   a cell of relu_impls/semantics.py (AT: 0, -0, inf, -inf, nan),
+                                              float64, C linker: e.g. max_0x/gradient@0
+    VARIANT/forward or VARIANT/gradient       its time at the PR point (1000x1000 float64), C linker, random signs
+                                              (relu.Forward/Gradient): e.g. max_x0/gradient
+    an asv benchmark name with parameters     any other point, e.g.
+                                              "relu.Forward.time_forward('relu_op', '100x100', 'float32')"
+"""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+from relu_bench.bisect_search import Skipped
+from relu_bench.config import pr_timing
+from relu_bench.errors import UserError
+from relu_impls import VARIANTS
+from relu_impls.semantics import POINT_NAMES
+
+CELL = re.compile(r"(?P<variant>\w+)/(?P<part>value|gradient)@(?P<at>-?0|-?inf|nan)")
+TIMING = re.compile(r"(?P<variant>\w+)/(?P<function>forward|gradient)")
+ASV_NAME = re.compile(r"[\w.]+\(.*\)")
+# Run by a release's environment Python: the cell as relu_impls.semantics.measure writes it, on the last line.
+READ_CELL = """
+import json, sys
+from relu_impls.semantics import measure
+print(json.dumps(measure(sys.argv[1], "float64", "c")))
+"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    variant: str
+    part: str  # "value" or "gradient"
+    at: str  # one of relu_impls.semantics.POINT_NAMES
+
+    def read(self, python, tree):
+        """The cell's value in the environment of `python`, importing relu_impls from `tree`; Skipped if the
+        release cannot compute it (a variant it lacks, a library error)."""
+        done = subprocess.run(
+            [str(python), "-c", READ_CELL, self.variant],
+            capture_output=True,
+            text=True,
+            cwd=tempfile.gettempdir(),
+            env=dict(os.environ, PYTHONPATH=str(tree)),
+        )
+        if done.returncode:
+            raise Skipped(f"could not read the cell: {done.stderr.strip().splitlines()[-1]}")
+        values, grads = json.loads(done.stdout.strip().splitlines()[-1])
+        return (values if self.part == "value" else grads).split()[POINT_NAMES.index(self.at)]
+
+
+@dataclass(frozen=True)
+class TimedBenchmark:
+    benchmark: str  # asv's name with parameters
+
+    @property
+    def regex(self):
+        return f"^{re.escape(self.benchmark)}$"
+
+
+def parse(text):
+    """The Cell or TimedBenchmark POINT names; UserError saying what is accepted otherwise."""
+    for pattern, make in (
+        (CELL, lambda m: Cell(m["variant"], m["part"], m["at"])),
+        (TIMING, lambda m: TimedBenchmark(pr_timing(m["variant"], m["function"]))),
+    ):
+        match = pattern.fullmatch(text)
+        if match:
+            if match["variant"] not in VARIANTS:
+                raise UserError(f"unknown variant {match['variant']!r}; known: {', '.join(VARIANTS)}")
+            return make(match)
+    if ASV_NAME.fullmatch(text):
+        return TimedBenchmark(text)
+    raise UserError(f"not a POINT: {text!r} (e.g. max_0x/gradient@0, max_x0/gradient, or an asv benchmark name)")

@@ -1,0 +1,127 @@
+"""Did a change make a benchmark slower? Benchmark BASE and HEAD together, compare, render Markdown.
+
+    relu-bench compare BASE HEAD [--bench REGEX]... [--release NAME... | --all-releases] [--table FILE]
+
+The suite that judges is BASE's (asv_bench/benchmarks at BASE): a pull request
+can neither edit nor drop the benchmarks that judge it. In each environment:
+- time_ benchmarks are timed paired (relu_bench/paired.py): one process imports
+  BASE's and HEAD's relu_impls and times each benchmark in blocks of calls, the
+  two taking turns. asv's rounds are processes minutes apart, and on a shared
+  machine one process's speed differs from the next one's by up to 20 %;
+  block by block, within one process, BASE and HEAD see the same machine.
+  That process imports the library once, so it cannot see what relu_impls
+  sets for a whole process (flags such as -O0, environment, config): each
+  time_ benchmark is also timed across processes (relu_bench/trials.py), BASE's and
+  HEAD's own processes in interleaved rounds, compared round by round.
+- every other benchmark (graph counts, instructions, page faults, peak memory)
+  runs in one `asv run` of both commits; its result files are read directly
+  (asv's `continuous` shows no comparison once a benchmark fails): every
+  comparison that exists is shown, and every failure is named.
+
+The rule (relu_bench/rule.py, which spells it out; defaults in its RULE): a timing is
+SLOWER when its paired ratio is beyond --threshold and significant (signed-rank
+test, Holm-corrected at family-wise --alpha); a track_ figure is WORSE when it
+grew (instructions and page faults: beyond a tolerance).
+
+Exit status (the most severe applies):
+  0  nothing slower
+  1  a slowdown beyond the threshold (or a worse track_ figure)
+  2  a benchmark failed or vanished in HEAD (failed, newly skipped, or no result),
+     or the check could not run
+
+Releases: names from asv.conf.json (--release theano-1.0.5); default: the newest
+Theano and PyTensor (profile "pr" in relu_bench/profiles.json); --all-releases: every
+release. Benchmarks default to the
+profile's. Everything lands in --output (default .asv/pr-check): asv.conf.json
+used, results/ (asv result files), timings.json (paired and across processes), table.md,
+comparison.json.
+"""
+
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from relu_bench import git
+from relu_bench.commands.common_args import (
+    add_bench,
+    add_command,
+    add_env_dir,
+    add_releases,
+    chosen_releases,
+    load_saved,
+)
+from relu_bench.config import ROOT, load_asv_conf, profiles
+from relu_bench.matrix import releases
+from relu_bench.paired import PLAN
+from relu_bench.plumbing import required_environments, scratch_conf, scratch_run
+from relu_bench.pr_table import order, render
+from relu_bench.prcheck import MACHINE, compare, judging_suite, time_both, untimed
+from relu_bench.rule import RULE, exit_code
+
+OUTPUT = ROOT / ".asv" / "pr-check"
+
+
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "compare", __doc__, run)
+    parser.add_argument("base", help="the commit compared against (e.g. the PR's base)")
+    parser.add_argument("head", help="the commit tested (e.g. the PR's merge commit, HEAD)")
+    add_bench(parser, 'default: profile "pr" (relu_bench/profiles.json)')
+    add_releases(parser, 'the newest Theano and PyTensor (profile "pr")')
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=RULE.threshold,
+        help=f"head/base ratio beyond which a significant difference is a slowdown ({RULE.threshold})",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=RULE.alpha, help=f"family-wise significance level, Holm-corrected ({RULE.alpha})"
+    )
+    parser.add_argument(
+        "--blocks", type=int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
+    )
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"results, table.md, comparison.json ({OUTPUT})")
+    add_env_dir(parser)
+    parser.add_argument(
+        "--table", type=Path, metavar="FILE", help="also append the Markdown table to FILE (e.g. $GITHUB_STEP_SUMMARY)"
+    )
+    parser.add_argument("--no-run", action="store_true", help="compare the results already in --output")
+
+
+def run(args):
+    rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
+    plan = replace(PLAN, blocks=args.blocks)
+    wanted = chosen_releases(args, releases(), "pr")
+    base, head = git.rev_parse(args.base), git.rev_parse(args.head)
+    bench = args.bench or profiles()["pr"]["bench"]
+    output = args.output.resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
+    conf_path = scratch_conf(output, env_dir, judging_suite(output, base))
+    envs = required_environments(wanted, conf_path)
+    env_names = [envs[name].name for name in wanted]
+
+    saved = output / "timings.json"
+    if args.no_run:
+        timed = load_saved(saved)
+    else:
+        code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
+        print(f"asv run exited {code}", flush=True)
+        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
+        saved.write_text(json.dumps(timed, indent=1))
+    comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
+    markdown = render(comparisons, base, head, rule)
+    print(markdown)
+    (output / "table.md").write_text(markdown)
+    report = {
+        "base": base,
+        "head": head,
+        "rule": asdict(rule),
+        "plan": asdict(plan),
+        "exit": exit_code(comparisons),
+        "comparisons": [asdict(c) for c in sorted(comparisons, key=order)],
+    }
+    (output / "comparison.json").write_text(json.dumps(report, indent=1, default=str))
+    if args.table:
+        with open(args.table, "a") as f:
+            f.write(markdown)
+    return exit_code(comparisons)

@@ -1,0 +1,335 @@
+"""How reliable is the pull-request check? Count its false alarms and its catches.
+
+    relu-bench experiment [--trials 10] [--slowdown 10 --slowdown 5] [--release NAME]...
+
+Commits made for the experiment (under refs/experiment/, the working tree untouched):
+- a twin of BASE: the same tree, another commit (A/A: every flag is a false alarm);
+- planted slowdowns, each BASE plus a patch from relu_bench/plants/ (applied with
+  `git apply`, so a change of the code it touches stops the experiment instead
+  of planting something else) and that folder's plant.py as relu_impls/_plant.py
+  with its amounts in relu_impls/_plant_params.py:
+  - `relu_op+X%` (per --slowdown X): relu_op's forward runs a fixed amount of
+    Python work per call before its kernel, calibrated on this machine to X %;
+  - `every+20%`: every variant's input passes through an op that does 20 % of
+    relu_op's forward time in Python work, forward and gradient alike;
+  - `relu_op memory`: relu_op's forward gives freed memory back to the kernel
+    before each call (malloc_trim), so its output lands on fresh pages: time and
+    page faults, no instructions.
+
+The PR check's deterministic figures (instructions, page faults, graph counts:
+one asv run, relu_bench/prcheck.py) are measured once per commit, before the trials.
+Each trial times the twin and every planted commit against BASE as the PR check
+does (paired timing, relu_bench/paired.py, its default plan), and judges each commit
+by the PR check's own rule (relu_bench/rule.py). The true size of each plant is
+measured with a long paired timing of relu_op's forward (TRUE_SIZE: more
+processes, blocks and calls). Thresholds are chosen on trials 1-5; the summary
+gives trials 1-5 and 6-10 apart.
+
+Output (--output, default .asv/experiment): counts/ and trial-N/ (asv results and
+tables), experiment.json, experiment.md (the summary printed at the end).
+"""
+
+import json
+import os
+import re
+import shutil
+import statistics
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from relu_bench import git, paired, prcheck, rule
+from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, load_saved
+from relu_bench.config import ROOT, load_asv_conf, pr_timing, profiles
+from relu_bench.errors import UserError
+from relu_bench.matrix import releases
+from relu_bench.plumbing import environments, required_environments, scratch_conf, scratch_run
+from relu_bench.pr_table import render
+from relu_bench.pythons import asv_environ
+
+OUTPUT = ROOT / ".asv" / "experiment"
+PLANTS = Path(__file__).resolve().parent.parent / "plants"
+# The benchmark that every plant slows, and whose true size is measured: relu_op's forward at the PR point.
+TARGET_VARIANT = "relu_op"
+TARGET_NAME = pr_timing(TARGET_VARIANT, "forward")
+# Measuring a plant's true size: about ten times the PR check's paired timing of one benchmark.
+TRUE_SIZE = paired.Plan(processes=5, blocks=40, calls=25)
+
+
+def make_commit(base, message, ref, patch=None, work=0, trim=False, repo=ROOT):
+    """A commit whose parent is BASE: the same tree, or BASE with relu_bench/plants/PATCH applied and
+    the plant's amounts; kept under refs/experiment/REF."""
+    if patch is None:
+        tree = git.resolve(f"{base}^{{tree}}", repo)
+    else:
+        files = {
+            "relu_impls/_plant.py": (PLANTS / "plant.py").read_text(),
+            "relu_impls/_plant_params.py": f"WORK = {work}\nTRIM = {trim}\n",
+        }
+        tree = git.make_tree(files, base=base, patch=PLANTS / f"{patch}.patch", repo=repo)
+    commit = git.commit_tree(tree, [base], message, repo=repo)
+    git.update_ref(f"refs/experiment/{ref}", commit, repo=repo)
+    return commit
+
+
+def paired_ratio(record, other, plan=TRUE_SIZE):
+    """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
+    conf_path = Path(record["conf"])
+    e = environments(record["env_names"][:1], asv_environ(), conf_path)[record["env_names"][0]]
+    found = prcheck.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
+    result = next(iter(found.values()))
+    if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
+        raise UserError(f"timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
+    return result[TARGET_NAME]["ratio"], result[TARGET_NAME]["base"]
+
+
+def calibrate(record):
+    """(fixed ratio, ratio per loop step, seconds per call): extra time = fixed + per step * steps, fitted on
+    two probe commits of the relu_op plant."""
+    base = record["base"]
+    zero = make_commit(base, "experiment: calibration, 0 steps", "probe0", "relu_op_forward", 0)
+    fixed_ratio, call = paired_ratio(record, zero)
+    probe = 4000
+    probed = make_commit(base, f"experiment: calibration, {probe} steps", "probe", "relu_op_forward", probe)
+    probe_ratio, _ = paired_ratio(record, probed)
+    per_step = (probe_ratio - fixed_ratio) / probe
+    print(
+        f"calibration: relu_op forward {call * 1e6:.0f} us per call; the planted path alone "
+        f"{(fixed_ratio - 1) * 100:+.1f} %, each 1000 loop steps {per_step * 1000 * 100:+.1f} %",
+        flush=True,
+    )
+    return fixed_ratio, per_step, call
+
+
+def plant_specs(slowdowns, fixed_ratio, per_step):
+    """{plant name: (patch, work, trim, nominal %)} for the commits to make."""
+
+    def steps(x):
+        return max(0, round((x / 100 - (fixed_ratio - 1)) / per_step))
+
+    specs = {f"relu_op+{x}%": ("relu_op_forward", steps(x), False, x) for x in slowdowns}
+    # The view op's own cost is not the SlowElemwise's: its true size is measured, not assumed.
+    specs["every+20%"] = ("every_variant", round(0.2 / per_step), False, 20)
+    specs["relu_op memory"] = ("relu_op_forward", 0, True, None)
+    return specs
+
+
+def targets(name, c):
+    """Is comparison `c` one that plant `name` meant to slow?"""
+    if name.startswith("every"):
+        timed = c.kind == "time" and c.benchmark.startswith("relu.")
+        return timed or c.benchmark.startswith(("instructions.", "graph."))
+    return (
+        TARGET_VARIANT in c.params
+        and "function=gradient" not in c.params
+        and not c.benchmark.startswith("relu.Gradient")
+    )
+
+
+def flags(comparisons):
+    """Comparisons the check marks (slower or worse fail it; faster or better only inform)."""
+    marked = (rule.SLOWER, rule.WORSE, rule.FASTER, rule.BETTER, rule.FAILED, rule.VANISHED)
+    return [c for c in comparisons if c.status in marked]
+
+
+def describe(c):
+    return f"{c.benchmark}({c.params}) [{c.env}] {c.status} ×{c.ratio:.3f}" if c.ratio else f"{c.benchmark} {c.status}"
+
+
+def count(record, commits):
+    """The deterministic figures of every commit: one asv run into OUTPUT/counts; (seconds, asv exit)."""
+    started = time.monotonic()
+    code = scratch_run(
+        Path(record["conf"]),
+        Path(record["counts"]),
+        commits,
+        record["env_names"],
+        prcheck.untimed(record["bench"]),
+        prcheck.MACHINE,
+    )
+    return time.monotonic() - started, code
+
+
+def time_trial(record, trial_dir):
+    """Paired timings of the twin and of every planted commit against BASE into TRIAL_DIR; seconds taken."""
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    conf_path = Path(record["conf"])
+    envs = environments(record["env_names"], asv_environ(), conf_path)
+    started = time.monotonic()
+    for commit in [record["twin"], *(p["commit"] for p in record["plants"].values())]:
+        found = prcheck.time_both(conf_path, record["base"], commit, list(envs.values()), record["bench"])
+        (trial_dir / f"timings-{commit[:8]}.json").write_text(json.dumps(found))
+    return time.monotonic() - started
+
+
+def judge_trial(trial_dir, record, judging):
+    """The PR check's verdict on the twin and on each planted commit of one trial, against BASE."""
+    base, env_names, conf, counts = record["base"], record["env_names"], Path(record["conf"]), Path(record["counts"])
+
+    def judged(commit):
+        timed = json.loads((trial_dir / f"timings-{commit[:8]}.json").read_text())
+        comparisons = prcheck.compare(conf, counts, base, commit, env_names, record["bench"], timed, judging)
+        (trial_dir / f"table-{commit[:8]}.md").write_text(render(comparisons, base, commit, judging))
+        return comparisons
+
+    twin = judged(record["twin"])
+    verdict = {"twin": {"exit": rule.exit_code(twin), "flags": [describe(c) for c in flags(twin)]}, "plants": {}}
+    for name, plant in record["plants"].items():
+        comparisons = judged(plant["commit"])
+        hit = [c for c in flags(comparisons) if targets(name, c) and c.status in (rule.SLOWER, rule.WORSE)]
+        timed = [c for c in comparisons if targets(name, c) and c.kind == "time" and c.ratio]
+        verdict["plants"][name] = {
+            "time": sum(c.kind == "time" for c in hit),
+            "timed": len(timed),
+            "instructions": any(c.benchmark.startswith("instructions.") for c in hit),
+            "faults": any(c.benchmark.startswith("faults.") for c in hit),
+            "caught": rule.exit_code(comparisons) == 1 and bool(hit),
+            "time_ratio": statistics.median(c.ratio for c in timed) if timed else None,
+            "others": [describe(c) for c in flags(comparisons) if not targets(name, c)],
+        }
+    return verdict
+
+
+def trials_table(record, trials, label):
+    """The Markdown table of one group of trials."""
+    n = len(trials)
+    lines = [
+        f"**{label}** ({n} trials)",
+        "",
+        "| comparison | nominal | true size (forward, outside asv) | target timings' ratio in asv (median) "
+        "| flagged by time | by instructions | by page faults | check failed | other benchmarks flagged |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    aa_failed = sum(t["twin"]["exit"] != 0 for t in trials)
+    aa_flags = sum(len(t["twin"]["flags"]) for t in trials)
+    lines.append(f"| A/A (same tree) | 0 % | — | — | — | — | — | {aa_failed} of {n} (false alarms) | {aa_flags} |")
+    for name, plant in record["plants"].items():
+        per = [t["plants"][name] for t in trials]
+        ratios = [p["time_ratio"] for p in per if p["time_ratio"]]
+        time_ratio = f"{statistics.median(ratios):.3f}" if ratios else "—"
+        timed = max((p["timed"] for p in per), default=0)
+        by_time = f"{sum(p['time'] > 0 for p in per)} of {n}" + (
+            f" ({sum(p['time'] for p in per) / max(n, 1):.1f} of {timed} timings each)" if timed > 1 else ""
+        )
+        nominal = f"{plant['nominal']} %" if plant["nominal"] is not None else "memory only"
+        lines.append(
+            f"| {name} | {nominal} | {plant['true_percent']:+.1f} % | {time_ratio} | {by_time} "
+            f"| {sum(p['instructions'] for p in per)} of {n} | {sum(p['faults'] for p in per)} of {n} "
+            f"| {sum(p['caught'] for p in per)} of {n} | {sum(len(p['others']) for p in per)} |"
+        )
+    return lines
+
+
+def summary(record, judging):
+    trials = record["trials"]
+    lines = [
+        f"Rule: time slower when the paired head/base > {judging.threshold}, signed-rank test Holm "
+        f"α={judging.alpha} (paired: {record['plan']}); instructions worse beyond {judging.instructions}; "
+        f"page faults beyond +{judging.faults}; graph counts on any increase.",
+        "",
+    ]
+    for label, group in (
+        ("Trials 1-5 (the rule was chosen on these)", trials[:5]),
+        ("Trials 6-10 (held out)", trials[5:]),
+    ):
+        if group:
+            lines += trials_table(record, group, label) + [""]
+    seconds = statistics.median(t["seconds"] for t in trials) if trials else 0
+    lines += [
+        f"Environments: {', '.join(record['envs'])}. Machine: {record['machine']}. One trial (the twin and "
+        f"{len(record['plants'])} planted commits, each timed against BASE) took {seconds / 60:.1f} min (median); "
+        f"the deterministic figures of all commits, once, {record['counts_seconds'] / 60:.1f} min.",
+        "A/A flags: "
+        + ("; ".join(f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["twin"]["flags"]) or "none"),
+    ]
+    for name in record["plants"]:
+        others = [f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["plants"][name]["others"]]
+        lines.append(f"Other flags for {name}: " + ("; ".join(others) or "none"))
+    return "\n".join(lines) + "\n"
+
+
+def prepare(args, output):
+    """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
+    base = git.rev_parse(args.base)
+    envs = chosen_releases(args, releases(), "pr")
+    env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
+    conf_path = scratch_conf(output / "counts", env_dir, prcheck.judging_suite(output / "counts", base))
+    found = required_environments(envs, conf_path)
+    record = {
+        "base": base,
+        "envs": envs,
+        "env_names": [found[name].name for name in envs],
+        "conf": str(conf_path),
+        "counts": str(output / "counts"),
+        "bench": profiles()["pr"]["bench"],
+    }
+
+    # Calibrate and size the plants in the first environment.
+    fixed_ratio, per_step, base_seconds = calibrate(record)
+    plants = {}
+    for name, (patch, work, trim, nominal) in plant_specs(args.slowdown or [10, 5], fixed_ratio, per_step).items():
+        ref = "".join(ch if ch.isalnum() else "-" for ch in name)
+        commit = make_commit(base, f"experiment: {name}", ref, patch, work, trim)
+        size = (paired_ratio(record, commit)[0] - 1) * 100
+        plants[name] = {"commit": commit, "patch": patch, "work": work, "trim": trim, "nominal": nominal}
+        plants[name]["true_percent"] = size
+        print(f"{name}: {patch}, {work} loop steps{', trim' if trim else ''}: true size {size:+.1f} %", flush=True)
+
+    from asv.machine import Machine
+
+    return dict(
+        record,
+        twin=make_commit(base, "experiment: A/A twin (same tree)", "twin"),
+        machine=f"{Machine.get_unique_machine_name()}, {os.cpu_count()} CPUs",
+        plan=asdict(paired.PLAN),
+        base_seconds=base_seconds,
+        plants=plants,
+        trials=[],
+    )
+
+
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "experiment", __doc__, run)
+    parser.add_argument("--base", default="HEAD", help="the commit every trial compares against (HEAD)")
+    parser.add_argument("--trials", type=int, default=10, help="rounds of paired timing of every commit (10)")
+    parser.add_argument(
+        "--slowdown", type=int, action="append", metavar="X", help="relu_op's planted slowdown in %% (10 and 5)"
+    )
+    add_releases(parser, "the PR check's")
+    add_env_dir(parser)
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"where trials and summaries go ({OUTPUT})")
+    parser.add_argument(
+        "--no-run", action="store_true", help="judge the trials already in --output again, with today's rule"
+    )
+    parser.add_argument(
+        "--threshold", type=float, default=rule.RULE.threshold, help="judge with this timing threshold instead"
+    )
+
+
+def run(args):
+    output = args.output.resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    saved = output / "experiment.json"
+    if args.no_run:
+        record = load_saved(saved)
+    else:
+        for old in output.glob("trial-*"):
+            shutil.rmtree(old)
+        record = prepare(args, output)
+        commits = [record["twin"], *(p["commit"] for p in record["plants"].values())]
+        record["counts_seconds"], record["counts_exit"] = count(record, [record["base"], *commits])
+        for n in range(1, args.trials + 1):
+            seconds = time_trial(record, output / f"trial-{n}")
+            record["trials"].append({"dir": f"trial-{n}", "seconds": seconds})
+            saved.write_text(json.dumps(record, indent=1))
+            print(f"trial {n} took {seconds / 60:.1f} min", flush=True)
+
+    judging = replace(rule.RULE, threshold=args.threshold)
+    record["rule"] = asdict(judging)
+    for trial in record["trials"]:
+        trial.update(judge_trial(output / trial["dir"], record, judging))
+    saved.write_text(json.dumps(record, indent=1))
+    text = summary(record, judging)
+    (output / "experiment.md").write_text(text)
+    print(text)
+    return 0

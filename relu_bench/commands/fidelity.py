@@ -1,0 +1,176 @@
+"""Does asv time what a user's loop times? asv's figures against a standalone steady-state loop, in turns.
+
+    relu-bench fidelity [--release NAME... | --all-releases] [--commit REV] [--env-dir DIR] [--turns N]
+
+For the copy floor and four variants, forward and gradient, at the PR point
+(1000x1000 float64, random signs, C linker), in each release's asv environment: asv's figure (an
+`asv run` of exactly these points, the commit's project, this tree's suite, its
+results in a scratch folder, not the history; it builds a missing
+environment as `relu-bench bench` does) and a plain `timeit` loop in the
+same environment, written without the suite (relu_impls and numpy only, glibc's
+default malloc): one compiled function called on one array, as a training loop
+calls it.
+
+The two take --turns turns each (default 4), alternating (asv, loop, loop, asv, ...): on a
+shared machine the same function's speed moves by 20-50 % over minutes and
+between processes, so a stored figure against a loop run later compares two
+moments, not two ways of timing (switch_lt forward read 1.45 that way, then
+0.93 with both run minutes apart). Prints the median over the turns of each,
+its spread (slowest ÷ fastest) and asv ÷ loop; exit 1 when any ratio is above
+LIMIT, 2 when a figure is missing (asv failed or skipped a point).
+"""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from relu_bench import asv_results, git
+from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases
+from relu_bench.config import PR_POINT, asv_path
+from relu_bench.errors import UserError
+from relu_bench.matrix import releases
+from relu_bench.plumbing import environments, scratch_conf, scratch_run
+from relu_bench.pythons import asv_environ, link_pythons
+
+LIMIT = 1.2
+TURNS = 4
+MACHINE = "fidelity"  # asv machine name in the scratch results
+# (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
+POINTS = [
+    ("floors.Floors.time_floor", ("copy", *PR_POINT), "copy", "forward"),
+    *[
+        (f"relu.{cls}.time_{function}", (variant, *PR_POINT), variant, function)
+        for variant in ("switch_lt", "max_x0", "mul_gt", "relu_op")
+        for cls, function in (("Forward", "forward"), ("Gradient", "gradient"))
+    ],
+]
+LOOP = """
+import json, statistics, sys, timeit
+import numpy as np
+from relu_impls import FLOORS, VARIANTS, load_backend
+b = load_backend()
+shape, dtype = json.loads(sys.argv[2])
+z = np.random.default_rng(0).standard_normal([int(n) for n in shape.split("x")]).astype(dtype)
+z.flat[::17] = 0.0
+z.flat[5::17] = -0.0
+out = {}
+for name, function in json.loads(sys.argv[1]):
+    x = b.matrix(dtype)
+    y = (VARIANTS[name] if name in VARIANTS else FLOORS[name])(x)
+    f = b.function([x], b.grad(y.sum(), x) if function == "gradient" else y)
+    f(z)
+    number = max(1, int(0.05 / min(timeit.repeat(lambda: f(z), number=1, repeat=5))))
+    times = timeit.repeat(lambda: f(z), number=number, repeat=15)
+    out[f"{name}/{function}"] = statistics.median(t / number for t in times)
+print(json.dumps(out))
+"""
+
+
+def asv_figures(result_file):
+    """{(benchmark, params): asv's figure} of the POINTS in one result file; a point without one is absent."""
+    results = asv_results.load(result_file)
+    figures = {}
+    for benchmark in {b for b, *_ in POINTS}:
+        for combo, value, _ in asv_results.points(results, benchmark) or []:
+            if asv_results.state(value) == asv_results.MEASURED:
+                figures[benchmark, tuple(map(asv_results.unquote, combo))] = value
+    return figures
+
+
+def setup_arguments(subparsers):
+    parser = add_command(subparsers, "fidelity", __doc__, run)
+    add_releases(parser, "relu-bench bench's")
+    parser.add_argument("--commit", default="HEAD", help="whose project asv installs (HEAD)")
+    add_env_dir(parser)
+    parser.add_argument("--turns", type=int, default=TURNS, help=f"turns of asv and of the loop each ({TURNS})")
+
+
+def spread(values):
+    return f"×{max(values) / min(values):.2f}"
+
+
+def asv_turn(conf_path, output, commit, env, bench):
+    """{(benchmark, params): figure} of one asv run of the POINTS; a point asv gave no number is absent."""
+    code = scratch_run(conf_path, output, [commit], [env.name], bench, MACHINE, quiet=True)
+    if code:  # its log is hidden to keep the table readable; relu-bench bench shows it
+        print(f"(asv run in {env.name} exited {code}: `relu-bench bench --bench ...` shows why)", flush=True)
+    result_file = output / "results" / MACHINE / f"{commit[:8]}-{env.name}.json"
+    return asv_figures(result_file) if result_file.exists() else {}
+
+
+def loop_turn(env, points):
+    """{"name/function": seconds per call} of one standalone loop process."""
+    # The loop imports the environment's relu_impls, not this checkout's.
+    loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    cmd = [str(Path(env._path, "bin", "python")), "-c", LOOP, points, json.dumps(PR_POINT)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=loop_env)
+    if proc.returncode:
+        raise UserError(f"the loop failed in {env.name}:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def turns(conf_path, output, commit, env, bench, points, count):
+    """(asv's figures, the loop's figures) of `count` turns each, in the order asv, loop, loop, asv, ...:
+    a drift over the run weighs on both alike."""
+    asv_runs, loops = [], []
+    for turn in range(count):
+        asv_first = turn % 2 == 0
+        if not asv_first:
+            loops.append(loop_turn(env, points))
+        asv_runs.append(asv_turn(conf_path, output, commit, env, bench))
+        if asv_first:
+            loops.append(loop_turn(env, points))
+    return asv_runs, loops
+
+
+def run(args):
+    table = releases()
+    wanted = chosen_releases(args, table, "default")
+    link_pythons(table[name]["python"] for name in wanted)
+    commit = git.rev_parse(args.commit)
+    points = json.dumps([(name, function) for _, _, name, function in POINTS])
+    bench = [
+        f"^{re.escape(benchmark)}\\({re.escape(', '.join(repr(p) for p in params))}\\)$"
+        for benchmark, params, *_ in POINTS
+    ]
+
+    where = " ".join(PR_POINT)
+    print(f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, C linker), {args.turns} turns each")
+    print("\n| release | point | asv: median (slowest ÷ fastest) | loop: median (slowest ÷ fastest) | asv ÷ loop |")
+    print("|---|---|---|---|---|")
+    worst, missing = 0.0, 0
+    with tempfile.TemporaryDirectory(prefix="relu-bench-fidelity-") as tmp:
+        output = Path(tmp)
+        env_dir = (args.env_dir or asv_path("env_dir")).resolve()
+        conf_path = scratch_conf(output, env_dir)
+        envs = environments(wanted, asv_environ(), conf_path)
+        for release in wanted:
+            if release not in envs:
+                print(f"| {release} | (no asv environment: its Python is missing, `relu-bench envs list`) | | | |")
+                missing += 1
+                continue
+            asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points, args.turns)
+            ratios = []
+            for benchmark, params, name, function in POINTS:
+                figures = [found[benchmark, params] for found in asv_runs if (benchmark, params) in found]
+                per_process = [loop[f"{name}/{function}"] for loop in loops]
+                standalone = statistics.median(per_process)
+                loop_cell = f"{standalone * 1e6:.0f} µs ({spread(per_process)})"
+                if len(figures) < args.turns:
+                    lost = f"missing in {args.turns - len(figures)} of {args.turns} asv runs"
+                    print(f"| {release} | {name} {function} | {lost} | {loop_cell} | — |")
+                    missing += 1
+                    continue
+                figure = statistics.median(figures)
+                ratios.append(figure / standalone)
+                worst = max(worst, ratios[-1])
+                asv_cell = f"{figure * 1e6:.0f} µs ({spread(figures)})"
+                print(f"| {release} | {name} {function} | {asv_cell} | {loop_cell} | {ratios[-1]:.2f} |")
+            if ratios:
+                print(f"| {release} | median | | | {statistics.median(ratios):.2f} |")
+    print(f"\nworst asv ÷ loop: {worst:.2f} (goal ≤ {LIMIT})")
+    return 2 if missing else 1 if worst > LIMIT else 0

@@ -1,0 +1,198 @@
+"""Running the pull-request check: BASE's suite, one asv run of both commits for every benchmark but the
+time_ ones, the time_ ones timed paired (one process) and across processes (interleaved rounds), then the
+rule (relu_bench/rule.py) over all of it."""
+
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from relu_bench import asv_results, git
+from relu_bench.comparisons import Comparison, of_results, of_timings
+from relu_bench.config import load_asv_conf
+from relu_bench.errors import UserError
+from relu_bench.paired import PLAN, time_trees
+from relu_bench.rule import BETTER, FAILED, FASTER, RULE, SAME, SLOWER, VANISHED, WORSE, judge
+from relu_bench.significance import t_test_p
+from relu_bench.trials import TRIAL_PLAN, Arm, interleaved
+from relu_impls.releases import release_label  # imports no backend
+
+MACHINE = "pr-check"  # asv machine name under which the check stores its results
+# Every benchmark but the time_ ones, which paired timing measures instead.
+NOT_TIMED = r"^(?!.*\.time_)"
+
+
+def judging_suite(output, commit):
+    """OUTPUT/suite/benchmarks: the asv suite as of `commit`."""
+    suite = output / "suite"
+    if suite.exists():
+        shutil.rmtree(suite)
+    benchmark_dir = load_asv_conf()["benchmark_dir"]
+    try:
+        git.extract(commit, benchmark_dir, suite)
+    except UserError as exc:
+        raise UserError(f"nothing to judge with: {exc}") from None
+    return suite / benchmark_dir
+
+
+def env_label(e):
+    """An asv Environment's release name, as the result rows show it."""
+    return release_label(dict(e.requirements)) or e.name
+
+
+def untimed(bench):
+    """asv --bench regexes for the benchmarks of `bench` that the check's asv run measures: all but the time_ ones."""
+    return [NOT_TIMED + f"(?:{regex})" for regex in bench]
+
+
+@contextmanager
+def trees(conf_path, base, head):
+    """(the judging suite's folder, [BASE's relu_impls tree, HEAD's]), the trees in a temporary folder."""
+    suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        yield (
+            suite,
+            [git.extract(commit, "relu_impls", Path(tmp, side)) for side, commit in (("base", base), ("head", head))],
+        )
+
+
+def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
+    """{environment label: relu_bench/paired.py outcome, or {"error": why}} of BASE and HEAD's time_ benchmarks."""
+    found = {}
+    with trees(conf_path, base, head) as (suite, both):
+        for e in envs:
+            python = Path(e._path, "bin", "python")
+            print(f"paired timing in {e.name}", flush=True)
+            try:
+                found[env_label(e)] = time_trees(python, suite, both, bench, plan)
+            except (RuntimeError, OSError) as exc:
+                found[env_label(e)] = {"error": str(exc)}
+    return found
+
+
+def across_processes(base, head):
+    """Two arms' trials.Outcome of one benchmark in the shape of a paired outcome, one block per round."""
+    rounds = [list(pair) for pair in zip(base.figures, head.figures)]
+    result = {"label": base.label, "sides": [base.side, head.side], "blocks": rounds}
+    if rounds:
+        logs = [math.log(h / b) for b, h in rounds]
+        result.update(
+            ratio=math.exp(statistics.median(logs)),
+            p=t_test_p(logs),
+            base=base.median,
+            head=head.median,
+        )
+    return result
+
+
+def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN):
+    """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
+    benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds."""
+    found = {}
+    with trees(conf_path, base, head) as (suite, both):
+        for e in envs:
+            print(f"timing across processes in {e.name}", flush=True)
+            python = Path(e._path, "bin", "python")
+            arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
+            outcomes = interleaved(arms, bench, plan, suite)
+            broken = [o.state for arm in outcomes.values() for n, o in arm.items() if n == "(any benchmark)"]
+            if broken:
+                found[env_label(e)] = {"error": broken[0]}
+                continue
+            names = set(outcomes["base"]) & set(outcomes["head"])
+            found[env_label(e)] = {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in names}
+    return found
+
+
+def timed_points(benchmarks):
+    """{asv name: parameter label} of the selected time_ points of asv's Benchmarks (BASE's suite)."""
+    points = {}
+    for key, bench in benchmarks.items():
+        if bench["type"] != "time":
+            continue
+        for _, combo in asv_results.selected(benchmarks, key):
+            name = f"{key}({', '.join(combo)})" if combo else key
+            points[name] = asv_results.label(bench["param_names"], combo)
+    return points
+
+
+def vanished_timings(expected, *results):
+    """A VANISHED comparison for each expected time_ point that a timing (paired, across processes) never
+    returned, per environment: the worker's outcome is all the check knows, so what is not there is lost."""
+    missing = []
+    for env in sorted({env for found in results for env in found}):
+        outcomes = [found[env] for found in results if env in found and "error" not in found[env]]
+        for name, label in sorted(expected.items()):
+            if any(name not in outcome for outcome in outcomes):
+                c = Comparison(name.split("(")[0], label, env, "time", "seconds", None, None, status=VANISHED)
+                c.note = "selected by BASE's suite, but no timing came back"
+                missing.append(c)
+    return missing
+
+
+def family(c):
+    """Which part of the PR set a comparison belongs to."""
+    if c.kind == "time":
+        return "timings"
+    return {"instructions": "instructions", "faults": "page faults"}.get(c.unit, "graph counts")
+
+
+COMPARED = {SAME, SLOWER, FASTER, WORSE, BETTER}
+
+
+def uncompared_families(comparisons, env_labels):
+    """A FAILED comparison for each family of the PR set that has rows in the run but not one comparison
+    of BASE with HEAD in an environment (all skipped, new or fixed): a run that compared nothing must not pass."""
+    families = {family(c) for c in comparisons}
+    failed = []
+    for env in env_labels:
+        for name in sorted(families):
+            rows = [c for c in comparisons if c.env == env and family(c) == name]
+            if not any(c.status in COMPARED | {FAILED, VANISHED} for c in rows):
+                c = Comparison(f"({name})", "", env, "", "", None, None, status=FAILED)
+                c.note = f"no {name} compared in this environment ({len(rows)} rows, all skipped, new or fixed)"
+                failed.append(c)
+    return failed
+
+
+def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN):
+    """{"paired": run_paired(...), "processes": run_processes(...)}: what compare() judges the timings by."""
+    return {
+        "paired": run_paired(conf_path, base, head, envs, bench, plan),
+        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan),
+    }
+
+
+def compare(conf_path, output, base, head, env_names, bench, timed, rule=RULE, machine=MACHINE):
+    """The judged comparisons: the timings (time_both), and the other benchmarks' result files under
+    OUTPUT/results."""
+    from asv.benchmarks import Benchmarks
+    from asv.config import Config
+    from asv.util import UserError
+
+    comparisons = of_timings(timed["paired"], timed["processes"])
+    try:
+        expected = timed_points(Benchmarks.load(Config.load(str(conf_path)), regex=list(bench)))
+        comparisons += vanished_timings(expected, timed["paired"], timed["processes"])
+        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[NOT_TIMED + f"(?:{r})" for r in bench])
+    except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
+        print(f"relu-bench compare: {exc}", file=sys.stderr)
+        broken = Comparison("(asv run)", "", ", ".join(env_names), "", "", None, None, status=FAILED)
+        broken.note = "asv discovered no benchmarks (see asv's log)"
+        comparisons.append(broken)
+        benchmarks = {}
+    if benchmarks:
+        results_dir = output / "results"
+        base_results = asv_results.of_commit(results_dir, machine, base, env_names)
+        head_results = asv_results.of_commit(results_dir, machine, head, env_names)
+        comparisons += of_results(benchmarks, base_results, head_results, env_names)
+    comparisons += uncompared_families(comparisons, sorted({c.env for c in comparisons}))
+    if not comparisons:
+        nothing = Comparison("(any benchmark)", "", ", ".join(env_names), "", "", None, None, status=VANISHED)
+        nothing.note = "nothing selected or discovered (see asv's log)"
+        comparisons = [nothing]
+    return judge(comparisons, rule)

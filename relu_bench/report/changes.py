@@ -1,0 +1,119 @@
+"""What changed between neighbouring releases: timings beyond the noise, the fastest variant, semantics.
+
+Neighbours are consecutive releases in lineage order among those that have the
+series (a variant a release lacks is compared across the gap).
+"""
+
+from dataclasses import dataclass
+
+from relu_bench.report.series import fastest, fmt_time, lineage
+
+# A timing moved when asv's 99% confidence intervals of the two releases do not
+# overlap and the times differ by at least MIN_RATIO. Results without an
+# interval (single samples) never reach here (results.py leaves them out).
+MIN_RATIO = 1.10
+MOVED_WHEN = (
+    f"a time moved when asv's 99% confidence intervals of the two releases do not overlap and the times "
+    f"differ by at least {MIN_RATIO:.2f}x; single-sample results (`asv run --quick`) are left out"
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "time", "fastest", "semantics", "availability"
+    before: object  # Release
+    after: object
+    subject: str  # what changed, e.g. "switch_lt gradient, c, 1000x1000 float64"
+    detail: str  # how, e.g. "5.25 ms -> 0.40 ms (13.1x faster)"
+    size: float = 0.0  # for ordering: the factor of a time change, else 0
+
+    def text(self):
+        return f"{self.before.label} → {self.after.label}: {self.subject}: {self.detail}"
+
+
+def moved(a, b):
+    """The factor b/a (or a/b) when it is beyond the noise, else None."""
+    factor = max(a.seconds, b.seconds) / min(a.seconds, b.seconds)
+    disjoint = a.ci[1] < b.ci[0] or b.ci[1] < a.ci[0]
+    return factor if disjoint and factor >= MIN_RATIO else None
+
+
+def _neighbours(by_release):
+    ordered = lineage(by_release)
+    return zip(ordered, ordered[1:])
+
+
+def timing_changes(timings):
+    changes = []
+    series = {}
+    for t in timings:
+        if t.function != "floor":
+            series.setdefault(t.series, {})[t.release] = t
+    for (linker, shape, dtype, variant, function), by_release in sorted(series.items()):
+        for r1, r2 in _neighbours(by_release):
+            a, b = by_release[r1], by_release[r2]
+            factor = moved(a, b)
+            if factor:
+                way = "slower" if b.seconds > a.seconds else "faster"
+                subject = f"{variant} {function}, {linker}, {shape} {dtype}"
+                detail = f"{fmt_time(a.seconds)} → {fmt_time(b.seconds)} ({factor:.2f}x {way})"
+                changes.append(Change("time", r1, r2, subject, detail, factor))
+    return changes
+
+
+def fastest_changes(timings):
+    timings_by_key = {(t.release, *t.series): t for t in timings}
+    groups = {}
+    for (release, *rest), t in fastest(timings).items():
+        groups.setdefault(tuple(rest), {})[release] = t
+    changes = []
+    for (linker, shape, dtype, function), by_release in sorted(groups.items()):
+        for r1, r2 in _neighbours(by_release):
+            a, b = by_release[r1], by_release[r2]
+            # A new winner counts when it beats the old one, in the later release, beyond the noise.
+            old_in_b = timings_by_key.get((r2, linker, shape, dtype, a.variant, function))
+            if a.variant != b.variant and (old_in_b is None or moved(b, old_in_b)):
+                subject = f"fastest {function}, {linker}, {shape} {dtype}"
+                detail = f"{a.variant} ({fmt_time(a.seconds)}) → {b.variant} ({fmt_time(b.seconds)})"
+                changes.append(Change("fastest", r1, r2, subject, detail))
+    return changes
+
+
+def _state(row):
+    if "values" in row:
+        return "measured"
+    return "unavailable" if "skipped" in row else "error"
+
+
+def semantics_changes(semantics, points):
+    """`semantics`: {Release: record}; cells compared point by point, same dtypes merged into one line."""
+    cells = {}
+    for release, record in semantics.items():
+        for row in record["rows"]:
+            cells.setdefault((row["variant"], row["linker"]), {}).setdefault(release, {})[row["dtype"]] = row
+    merged = {}
+    for (variant, linker), by_release in sorted(cells.items()):
+        for r1, r2 in _neighbours(by_release):
+            for dtype in sorted(set(by_release[r1]) & set(by_release[r2])):
+                a, b = by_release[r1][dtype], by_release[r2][dtype]
+                found = []
+                if _state(a) != _state(b):
+                    found.append(("availability", f"{variant}, {linker}", f"{_state(a)} → {_state(b)}"))
+                elif _state(a) == "measured":
+                    for what, key in (("value", "values"), ("gradient", "grads")):
+                        for point, x, y in zip(points, a[key].split(), b[key].split()):
+                            if x != y:
+                                found.append(("semantics", f"{variant} {what} at {point}, {linker}", f"{x} → {y}"))
+                for kind, subject, detail in found:
+                    merged.setdefault((r1, r2, kind, subject, detail), []).append(dtype)
+    changes = []
+    for (r1, r2, kind, subject, detail), dtypes in merged.items():
+        changes.append(Change(kind, r1, r2, f"{subject} ({', '.join(dtypes)})", detail))
+    return changes
+
+
+def all_changes(timings, semantics, points):
+    """Every change, grouped by release pair in lineage order; time changes largest first within a pair."""
+    changes = timing_changes(timings) + fastest_changes(timings) + semantics_changes(semantics, points)
+    kinds = ["semantics", "availability", "fastest", "time"]
+    return sorted(changes, key=lambda c: (c.before.order, c.after.order, kinds.index(c.kind), -c.size, c.subject))

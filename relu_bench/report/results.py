@@ -1,0 +1,152 @@
+"""asv result files -> timing records of one commit, one record per release, linker, shape, dtype, variant.
+
+Which benchmark gives what is written out in SOURCES (the suite in asv_bench/benchmarks):
+a renamed benchmark makes the report fail loudly rather than go quietly empty.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Tuple
+
+from relu_bench import asv_results
+from relu_bench.config import PR_POINT
+from relu_bench.errors import UserError
+from relu_bench.report.series import FLOOR
+from relu_impls.devices import DEVICE_OF_LINKER  # imports no backend
+from relu_impls.releases import LIBRARIES, library_pin, release_label, version_tuple  # imports no backend
+
+# benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
+SOURCES = {
+    "relu.Forward.time_forward": ("forward", {"linker": "c"}),
+    "relu.Gradient.time_gradient": ("gradient", {"linker": "c"}),
+    "linkers.Linkers.time_forward": ("forward", dict(zip(("shape", "dtype"), PR_POINT))),
+    "linkers.Linkers.time_gradient": ("gradient", dict(zip(("shape", "dtype"), PR_POINT))),
+}
+# The floors are compiled with the C linker only: the copy floor is what the hardware allows, for every linker.
+FLOOR_SOURCE = "floors.Floors.time_floor"
+FUNCTIONS = ("forward", "gradient")
+
+
+@dataclass(frozen=True, order=True)
+class Release:
+    library: str
+    version: str
+
+    @property
+    def label(self):
+        return release_label({self.library: self.version})
+
+    @property
+    def order(self):
+        """The lineage order: Theano, Theano-PyMC, Aesara, PyTensor, then version."""
+        return (list(LIBRARIES).index(self.library), version_tuple(self.version), self.version)
+
+
+def release_from(requirements):
+    """The Release an asv requirements/params dict names, or None."""
+    pin = library_pin(requirements)
+    return Release(*pin) if pin else None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    release: Release
+    linker: str
+    shape: str
+    dtype: str
+    variant: str
+    function: str  # "forward", "gradient", or "floor"
+    seconds: float
+    ci: Tuple[float, float]  # asv's 99% confidence interval
+    env_name: str
+
+    @property
+    def series(self):
+        """What makes timings comparable across releases."""
+        return (self.linker, self.shape, self.dtype, self.variant, self.function)
+
+
+def machine_dir(results_dir, machine=None):
+    results_dir = Path(results_dir)
+    machines = sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
+    if machine is None:
+        if len(machines) != 1:
+            raise UserError(f"{results_dir} holds results of machines {machines or 'none'}: name one with --machine")
+        machine = machines[0]
+    elif machine not in machines:
+        raise UserError(f"no results for machine {machine!r} in {results_dir} (found: {', '.join(machines) or 'none'})")
+    return results_dir / machine
+
+
+def result_files(mdir, commit=None):
+    """asv's Results of the newest commit (by commit date), or of the commit `commit` starts.
+
+    Read by asv itself (asv.results), which names and skips a file it cannot load.
+    """
+    from asv.results import iter_results_for_machine
+
+    mdir = Path(mdir)
+    files = list(iter_results_for_machine(str(mdir.parent), mdir.name))
+    if not files:
+        raise UserError(f"no asv result files in {mdir}")
+    if commit:
+        chosen = {f.commit_hash for f in files if f.commit_hash.startswith(commit)}
+        if len(chosen) != 1:
+            raise UserError(f"commit {commit!r} matches {len(chosen)} commits with results in {mdir}")
+    else:
+        chosen = {max(files, key=lambda f: f.date or 0).commit_hash}
+    return sorted((f for f in files if f.commit_hash in chosen), key=lambda f: f.env_name)
+
+
+def _points(result, name):
+    """([(param values, value, ci)], how many points had no confidence interval) of one benchmark in an asv
+    Results. Failed and skipped points are left out, and so are points without an interval: single samples
+    (`asv run --quick`), too few to judge a change by."""
+    out, unjudged = [], 0
+    for combo, value, stats in asv_results.points(result, name) or []:
+        if asv_results.state(value) != asv_results.MEASURED:
+            continue
+        ci = asv_results.interval(stats)
+        if ci is None:
+            unjudged += 1
+            continue
+        out.append(([asv_results.unquote(p) for p in combo], value, ci))
+    return out, unjudged
+
+
+def timings(files, benchmarks, releases):
+    """(Measurement records from asv Results, {env name: points left out for want of a confidence interval});
+    `releases` maps env names to their Release."""
+    found, unjudged = {}, {}
+    names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
+    missing = [name for name in names if name not in benchmarks]
+    if missing:
+        raise UserError(
+            f"benchmarks.json lacks {', '.join(missing)}: relu_bench/report/results.py SOURCES needs updating"
+        )
+    for f in files:
+        release = releases.get(f.env_name)
+        if release is None:
+            continue
+        for name, (function, fixed) in names.items():
+            param_names = benchmarks[name]["param_names"]
+            points, left_out = _points(f, name)
+            if left_out:
+                unjudged[f.env_name] = unjudged.get(f.env_name, 0) + left_out
+            for combo, value, ci in points:
+                p = dict(fixed, **dict(zip(param_names, combo)))
+                variant = p.get("floor", p.get("variant"))
+                if function == "floor" and variant != FLOOR:
+                    continue
+                t = Measurement(release, p["linker"], p["shape"], p["dtype"], variant, function, value, ci, f.env_name)
+                found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
+    # Linkers in relu_impls' one order (relu_bench/report/series.py keeps the order it is given).
+    return sorted(found.values(), key=lambda t: list(DEVICE_OF_LINKER).index(t.linker)), unjudged
+
+
+def load_benchmarks(results_dir):
+    path = Path(results_dir) / "benchmarks.json"
+    if not path.exists():
+        raise UserError(f"{path} is missing: run asv first")
+    return json.loads(path.read_text())

@@ -1,0 +1,94 @@
+"""Figures that reproduce across processes: randomized interleaved trials (Abedi & Brecht, ICPE 2017).
+
+Where a process's arrays and temporaries land (huge pages or not, cache sets,
+physical pages) is drawn when it starts and holds for its life: on an Intel
+machine here the same function read 840 or 1430 µs per process, two-valued,
+and a reference timed in the same process did not cancel it. So a figure is
+never one process's: each arm (a release's environment, a commit's tree) is
+timed in several fresh processes (relu_bench/paired_worker.py with one tree), one
+per round, every arm once a round in an order shuffled per round (seeded), so
+that drift over minutes falls on every arm alike (STABILIZER's point, with the
+kernel's layout draw as the randomizer). An arm's figure is the median of its
+processes' figures (each the median of its blocks); its spread the slowest
+process ÷ the fastest. Arms compared round by round give one ratio per round.
+"""
+
+import random
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from relu_bench.worker import exception_line, run_worker, state_of
+
+SUITE = Path(__file__).resolve().parent.parent / "asv_bench"
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str
+    python: Path  # the environment's interpreter
+    tree: Path  # a folder holding the relu_impls package the process imports
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """How much each arm gets: `processes` rounds, each process timing `blocks` blocks of `calls` calls."""
+
+    processes: int = 8
+    blocks: int = 6
+    calls: int = 10
+
+
+TRIAL_PLAN = TrialPlan()
+
+
+@dataclass
+class Outcome:
+    label: str  # the benchmark's parameters, e.g. "variant=mul_gt, shape=1000x1000, dtype=float64"
+    side: object = "ok"  # the worker's state: "ok", {"skip": why} or {"error": traceback}
+    figures: list = field(default_factory=list)  # seconds, one per process, in round order
+
+    @property
+    def state(self):
+        """ "ok", or why not: "skipped: ...", "failed: ..." (the exception's line)."""
+        return state_of(self.side)
+
+    @property
+    def median(self):
+        return statistics.median(self.figures) if self.figures else None
+
+    @property
+    def spread(self):
+        return max(self.figures) / min(self.figures) if self.figures else None
+
+
+def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_worker):
+    """{arm label: {asv name: Outcome}} for the time_ benchmarks of `suite` matching `regexes`.
+
+    A process that fails marks every benchmark of its arm failed from then on (its figures so far are kept).
+    """
+    outcomes = {arm.label: {} for arm in arms}
+    broken = {}
+    shuffle = random.Random(seed).shuffle
+    for _ in range(plan.processes):
+        order = list(arms)
+        shuffle(order)
+        for arm in order:
+            if arm.label in broken:
+                continue
+            spec = {"suite": str(suite), "trees": [str(arm.tree)], "bench": list(regexes)}
+            try:
+                found = run(arm.python, dict(spec, blocks=plan.blocks, calls=plan.calls))
+            except (RuntimeError, OSError) as exc:
+                broken[arm.label] = exception_line(str(exc)) if str(exc).strip() else repr(exc)
+                continue
+            for name, result in found.items():
+                outcome = outcomes[arm.label].setdefault(name, Outcome(result["label"]))
+                outcome.side = result["sides"][0]
+                if result.get("blocks"):
+                    outcome.figures.append(statistics.median(block[0] for block in result["blocks"]))
+    for label, why in broken.items():
+        for outcome in outcomes[label].values():
+            outcome.side = {"error": f"a process failed: {why}"}
+        outcomes[label].setdefault("(any benchmark)", Outcome("", {"error": f"a process failed: {why}"}))
+    return outcomes
