@@ -11,6 +11,7 @@ import ctypes
 import functools
 import mmap
 import os
+import random
 
 import numpy as np
 
@@ -177,12 +178,31 @@ def placed(size, dtype):
     return buffer[start : start + nbytes].view(dtype).reshape(size)
 
 
+_HEAP_SHIFT = {}
+
+
+def shift_heap():
+    """Once per process: hold a heap block of random size, so that this process's heap allocations (the
+    outputs and temporaries the library allocates) start at an offset of their own.
+
+    asv forks every round of a benchmark from one server, and a fork inherits the
+    server's address layout: without this, all rounds of a run drew the same
+    layout and two runs disagreed by 11 % on some points (half_abs gradient)
+    however many rounds each took; children shifted this way draw apart, so the
+    median over rounds averages over layouts (STABILIZER's idea, Curtsinger &
+    Berger 2013).
+    """
+    if os.getpid() not in _HEAP_SHIFT:
+        _HEAP_SHIFT[os.getpid()] = np.empty(random.SystemRandom().randrange(0, HUGE_PAGE, 64), np.uint8)
+
+
 @functools.lru_cache(maxsize=4)
 def make_data(kind, shape, dtype):
     """The input array, seeded: the same numbers in every run, release and process; placed (see `placed`).
 
     Memoized: every `setup` of a process gets the same array object (Timing). Callers must not write to it.
     """
+    shift_heap()
     size = side(shape)
     rng = np.random.default_rng(0)
     z = placed(size, dtype)
