@@ -19,10 +19,7 @@ from relu_bench.report.changes import moved
 @dataclass(frozen=True)
 class Figure:
     seconds: float
-    ci: tuple  # asv's 99% interval; UNBOUNDED where asv gave none (one sample)
-
-
-UNBOUNDED = (-math.inf, math.inf)
+    quartiles: tuple  # of the samples, over every round of the run
 
 
 def figures(files, benchmarks):
@@ -34,7 +31,7 @@ def figures(files, benchmarks):
                 continue
             for combo, value, stats in asv_results.points(f, name):
                 if asv_results.state(value) == asv_results.MEASURED:
-                    found[(f.env_name, name, combo)] = Figure(value, asv_results.interval(stats) or UNBOUNDED)
+                    found[(f.env_name, name, combo)] = Figure(value, asv_results.quartiles(stats))
     return found
 
 

@@ -65,3 +65,8 @@ def interval(stats):
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return None
     return low, high
+
+
+def quartiles(stats):
+    """(q_25, q_75) of one point's samples: across the rounds' processes, the spread a run shows."""
+    return (stats or {}).get("q_25"), (stats or {}).get("q_75")

@@ -58,7 +58,7 @@ class Measurement:
     variant: str
     function: str  # "forward", "gradient", or "floor"
     seconds: float
-    ci: Tuple[float, float]  # asv's 99% confidence interval
+    quartiles: Tuple[float, float]  # of the samples, over every round (process) of the run
     env_name: str
 
     @property
@@ -100,18 +100,17 @@ def result_files(mdir, commit=None):
 
 
 def _points(result, name):
-    """([(param values, value, ci)], how many points had no confidence interval) of one benchmark in an asv
+    """([(param values, value, quartiles)], how many points had no confidence interval) of one benchmark in an asv
     Results. Failed and skipped points are left out, and so are points without an interval: single samples
     (`asv run --quick`), too few to judge a change by."""
     out, unjudged = [], 0
     for combo, value, stats in asv_results.points(result, name) or []:
         if asv_results.state(value) != asv_results.MEASURED:
             continue
-        ci = asv_results.interval(stats)
-        if ci is None:
+        if asv_results.interval(stats) is None:
             unjudged += 1
             continue
-        out.append(([asv_results.unquote(p) for p in combo], value, ci))
+        out.append(([asv_results.unquote(p) for p in combo], value, asv_results.quartiles(stats)))
     return out, unjudged
 
 
@@ -134,12 +133,14 @@ def timings(files, benchmarks, releases):
             points, left_out = _points(f, name)
             if left_out:
                 unjudged[f.env_name] = unjudged.get(f.env_name, 0) + left_out
-            for combo, value, ci in points:
+            for combo, value, quartiles in points:
                 p = dict(fixed, **dict(zip(param_names, combo)))
                 variant = p.get("floor", p.get("variant"))
                 if function == "floor" and variant != FLOOR:
                     continue
-                t = Measurement(release, p["linker"], p["shape"], p["dtype"], variant, function, value, ci, f.env_name)
+                t = Measurement(
+                    release, p["linker"], p["shape"], p["dtype"], variant, function, value, quartiles, f.env_name
+                )
                 found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
     # Linkers in relu_impls' one order (relu_bench/report/series.py keeps the order it is given).
     return sorted(found.values(), key=lambda t: list(DEVICE_OF_LINKER).index(t.linker)), unjudged

@@ -177,14 +177,14 @@ def test_lineage_order():
 @pytest.mark.parametrize(
     "a, b, moved",
     [
-        ((1.0, (0.9, 1.1)), (1.5, (1.4, 1.6)), True),  # disjoint intervals, 1.5x
-        ((1.0, (0.9, 1.3)), (1.25, (1.2, 1.3)), False),  # overlapping intervals
-        ((1.0, (0.99, 1.01)), (1.05, (1.04, 1.06)), False),  # disjoint but under MIN_RATIO
+        ((1.0, (0.9, 1.1)), (1.5, (1.4, 1.6)), True),  # disjoint quartiles, 1.5x
+        ((1.0, (0.9, 1.3)), (1.25, (1.2, 1.3)), False),  # overlapping quartiles: a bimodal point, say
+        ((1.0, (0.99, 1.01)), (1.03, (1.025, 1.035)), False),  # disjoint but under MIN_RATIO
     ],
 )
 def test_noise_rule(a, b, moved):
-    def timing(seconds, ci):
-        return Measurement(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, ci, "e")
+    def timing(seconds, quartiles):
+        return Measurement(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, quartiles, "e")
 
     assert bool(report_changes.moved(timing(*a), timing(*b))) is moved
 
@@ -263,3 +263,7 @@ def test_collect_measures_in_each_backend_venv(results, backend_venvs):
             r for r in record["rows"] if (r["variant"], r["linker"], r["dtype"]) == ("switch_gt", "c", "float64")
         )
         assert (row["values"], row["grads"]) == EXPECTED["switch_gt"]
+
+
+def test_asv_regressions_page_flags_what_the_report_calls_a_change():
+    assert load_asv_conf()["regressions_thresholds"] == {".*": pytest.approx(report_changes.MIN_RATIO - 1)}
