@@ -11,6 +11,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from relu_bench import bisect_record
+from relu_bench.report import bisections as report_bisections
 from relu_bench.report import changes as report_changes
 from relu_bench.report import plots as report_plots
 from relu_bench.report import render as report_render
@@ -63,7 +65,9 @@ def build(results_dir, out_dir, machine=None, commit=None):
         f"{r.label}: no timings in its result file (failed or skipped)" for r in releases.values() if r not in timed
     ]
     floors = report_tables.Floors(timings)
-    changes = report_changes.all_changes(timings, semantics, POINT_NAMES)
+    changes = report_bisections.annotate(
+        report_changes.all_changes(timings, semantics, POINT_NAMES), bisect_record.load_all()
+    )
     date = max(f.date or 0 for f in files) / 1000
     ordered = lineage(set(releases.values()))
     meta = {

@@ -4,7 +4,7 @@ Neighbours are consecutive releases in lineage order among those that have the
 series (a variant a release lacks is compared across the gap).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from relu_bench.report.series import fastest, fmt_time, lineage
 
@@ -28,9 +28,14 @@ class Change:
     subject: str  # what changed, e.g. "switch_lt gradient, c, 1000x1000 float64"
     detail: str  # how, e.g. "5.25 ms -> 0.40 ms (13.1x faster)"
     size: float = 0.0  # for ordering: the factor of a time change, else 0
+    bisection: str = ""  # which release between the two did it, where a stored bisection says (bisections.py)
 
     def text(self):
-        return f"{self.before.label} → {self.after.label}: {self.subject}: {self.detail}"
+        found = f" ({self.bisection})" if self.bisection else ""
+        return f"{self.before.label} → {self.after.label}: {self.subject}: {self.detail}{found}"
+
+    def with_bisection(self, text):
+        return replace(self, bisection=text)
 
 
 def moved(a, b):
