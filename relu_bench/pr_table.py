@@ -72,8 +72,9 @@ def render(comparisons, base, head, rule=RULE):
         f"{len(comparisons)} comparisons; "
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + (";" if any(counts.values()) else "")
-        + f" rule: time slower when the paired head/base > {rule.threshold} and the signed-rank test is "
-        f"significant at family-wise α={rule.alpha} (Holm); track_ figures fail on any increase (instructions: "
-        f"beyond {rule.instructions}; page faults: by more than {rule.faults}). Exit status {code}.",
+        + f" rule: time slower when head/base > {rule.threshold}, paired in one process (signed-rank test) or "
+        f"across processes (t-test of the rounds), significant at family-wise α={rule.alpha} (Holm); track_ "
+        f"figures fail on any increase (instructions: beyond {rule.instructions}, unless the same variant got "
+        f"significantly faster; page faults: by more than {rule.faults}). Exit status {code}.",
     ]
     return "\n".join(lines) + "\n"
