@@ -19,7 +19,8 @@ Commits made for the experiment (under refs/experiment/, the working tree untouc
 The PR check's deterministic figures (instructions, page faults, graph counts:
 one asv run, relu_bench/prcheck.py) are measured once per commit, before the trials.
 Each trial times the twin and every planted commit against BASE as the PR check
-does (paired timing, relu_bench/paired.py, its default plan), and judges each commit
+does (paired, relu_bench/paired.py, and across processes, relu_bench/trials.py,
+their default plans), and judges each commit
 by the PR check's own rule (relu_bench/rule.py). The true size of each plant is
 measured with a long paired timing of relu_op's forward (TRUE_SIZE: more
 processes, blocks and calls). Thresholds are chosen on trials 1-5; the summary
@@ -291,7 +292,7 @@ def prepare(args, output):
 def setup_arguments(subparsers):
     parser = add_command(subparsers, "experiment", __doc__, run)
     parser.add_argument("--base", default="HEAD", help="the commit every trial compares against (HEAD)")
-    parser.add_argument("--trials", type=int, default=10, help="rounds of paired timing of every commit (10)")
+    parser.add_argument("--trials", type=int, default=10, help="rounds of the PR check's timing of every commit (10)")
     parser.add_argument(
         "--slowdown", type=int, action="append", metavar="X", help="relu_op's planted slowdown in %% (10 and 5)"
     )
