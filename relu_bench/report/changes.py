@@ -13,7 +13,7 @@ from relu_bench.report.series import fastest, fmt_time, lineage
 # docs/methodology.md), not on asv's 99% interval: that comes from one run's samples, and with it 12-33 of 142
 # points of two runs of the same code differed "beyond the noise" at 1.03-1.05. Single samples (`asv run
 # --quick`) never reach here (results.py leaves them out).
-MIN_RATIO = 1.05
+MIN_RATIO = 1.10
 MOVED_WHEN = (
     f"a time moved when the quartiles of the two figures' samples do not overlap and the times differ by at least "
     f"{MIN_RATIO:.2f}x; single-sample results (`asv run --quick`) are left out"
