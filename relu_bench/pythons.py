@@ -82,8 +82,17 @@ def link_pythons(versions):
 
 # pip builds a release's sdist with the environment's own setuptools, which the matrix pins where the
 # build needs an old one (Theano 0.7.0's 2to3), never with the newest one in an isolated build environment.
-# An environment variable, not a pip option in asv.conf.json: asv puts those into environment names.
-BUILD_ENV = {"PIP_NO_BUILD_ISOLATION": "false"}  # pip reads "false" as --no-build-isolation
+# Environment variables, not options in asv.conf.json: asv puts those into environment names.
+BUILD_ENV = {
+    "PIP_NO_BUILD_ISOLATION": "false",  # pip reads "false" as --no-build-isolation
+    # virtualenv seeds each new environment with the pip, setuptools and wheel it ships, not with the ones its
+    # periodic update fetches into its app data: that update once seeded Python 3.9 environments with a pip
+    # that needs 3.10 (`dataclass(slots=...)`), and every Theano < 1.0.5 environment failed to build.
+    "VIRTUALENV_PIP": "embed",
+    "VIRTUALENV_SETUPTOOLS": "embed",
+    "VIRTUALENV_WHEEL": "embed",
+    "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+}
 
 
 def asv_environ():
