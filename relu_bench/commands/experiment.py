@@ -224,8 +224,9 @@ def trials_table(record, trials, label):
 def summary(record, judging):
     trials = record["trials"]
     lines = [
-        f"Rule: time slower when the paired head/base > {judging.threshold}, signed-rank test Holm "
-        f"α={judging.alpha} (paired: {record['plan']}); instructions worse beyond {judging.instructions}; "
+        f"Rule: time slower when head/base > {judging.threshold}, paired (signed-rank test; {record['plan']}) or "
+        f"across processes (t-test of the rounds), Holm α={judging.alpha}; instructions worse beyond "
+        f"{judging.instructions}; "
         f"page faults beyond +{judging.faults}; graph counts on any increase.",
         "",
     ]
