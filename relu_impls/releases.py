@@ -70,6 +70,8 @@ def portable_build_flags(library):
 
 # Library-specific failures and the fix known for them (matched in the error text).
 KNOWN_FIXES = [
+    # numpy 1.26 (built with meson) dropped numpy.__config__.get_info, which early PyTensor releases read.
+    ("has no attribute 'get_info'", "this release reads numpy's build config the pre-1.26 way: pin numpy < 1.26"),
     ("blas_opt_info", "set the BLAS flag, e.g. THEANO_FLAGS=blas.ldflags= (relu_impls does so unless you set it)"),
     ("attribute 'bool'", "this Theano needs numpy < 1.24: pip install numpy==1.23.5 scipy==1.11.4"),
     ("MutableMapping", "Theano < 1.0.5 needs Python < 3.10"),

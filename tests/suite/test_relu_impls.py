@@ -118,6 +118,7 @@ def test_ownerless_lock_is_removed_once_old(tmp_path):
         ("AttributeError: module 'numpy' has no attribute 'bool'", "numpy < 1.24"),
         ("ImportError: cannot import name 'MutableMapping' from 'collections'", "Python < 3.10"),
         ("KeyError: 'blas_opt_info'", "blas.ldflags="),
+        ("AttributeError: module 'numpy.__config__' has no attribute 'get_info'", "numpy < 1.26"),
     ],
 )
 def test_known_failures_come_with_their_fix(error, fix):
