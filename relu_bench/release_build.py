@@ -69,6 +69,7 @@ def build(line, env_dir, tree=ROOT):
         env=dict(os.environ, PYTHONPATH=str(tree)),
     )
     if check.returncode:
-        last, fix = tail(check.stderr, 1), known_fix(check.stderr)
+        last = tail(check.stderr, 1)
+        fix = known_fix(last)  # of the exception, not of every line of the traceback above it
         raise Unusable(f"import failed: {last}" + (f" ({fix})" if fix and fix not in last else ""))
     return python

@@ -12,7 +12,8 @@ Python where the releases allow), then the newest Python, then the newest numpy.
   Trove classifiers are not used: they list the Pythons a release was tested on when it came out (Theano 1.0.4:
   up to 3.6), which no stack here has.
 - numpy: Theano and Theano-PyMC need numpy < 1.24 (the np.bool alias); a release uploaded before numpy 2.0.0
-  came out was built and written against numpy 1.x, so it gets numpy < 2; and no release is readier for a newer
+  came out was built and written against numpy 1.x, so it gets numpy < 2, and one uploaded before numpy 1.26
+  numpy < 1.26 (1.26 dropped numpy.__config__.get_info); and no release is readier for a newer
   numpy than the project's newest, whose cap (`numpy_cap`, relu_bench/release_index.py) applies to all.
 - setuptools: Theano before 0.8 is Python 2 source converted by 2to3 in its setup.py, which needs setuptools < 60
   (the matrix's 58.1.0).
@@ -24,6 +25,8 @@ from packaging.version import Version
 from relu_bench.matrix import releases as matrix_releases
 
 NUMPY_2_RELEASED = "2024-06-16"  # numpy 2.0.0's upload date on PyPI
+# numpy 1.26.0's: it dropped numpy.__config__.get_info, which PyTensor 2.8-2.12 read at import.
+NUMPY_1_26_RELEASED = "2023-09-16"
 SETUPTOOLS_FOR_2TO3 = "58.1.0"
 STACK_KEYS = ("numpy", "scipy")
 
@@ -51,6 +54,8 @@ def constraints(library, release, cap=""):
         numpy &= SpecifierSet("<1.24")
     if release.uploaded[:10] < NUMPY_2_RELEASED:
         numpy &= SpecifierSet("<2")
+    if release.uploaded[:10] < NUMPY_1_26_RELEASED:
+        numpy &= SpecifierSet("<1.26")
     wheels = {f"{major}.{minor}" for major, minor in release.wheel_pythons} or None
     return python, wheels, numpy
 
