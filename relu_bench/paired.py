@@ -50,12 +50,12 @@ def worker_environ(environ=os.environ):
     return dict(environ, **{CACHE_VARIABLE: str(root)})
 
 
-def summarize(blocks):
-    """{"ratio", "p", "base", "head"} of [[BASE s, HEAD s], ...]: medians, and the signed-rank test."""
+def summarize(blocks, test=signed_rank_p):
+    """{"ratio", "p", "base", "head"} of [[BASE s, HEAD s], ...]: medians, and `test` of the log ratios."""
     logs = [math.log(head / base) for base, head in blocks]
     return {
         "ratio": math.exp(statistics.median(logs)),
-        "p": signed_rank_p(logs),
+        "p": test(logs),
         "base": statistics.median(b for b, _ in blocks),
         "head": statistics.median(h for _, h in blocks),
     }

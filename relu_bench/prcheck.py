@@ -3,9 +3,7 @@ time_ ones, the time_ ones timed paired (one process) and across processes (inte
 rule (relu_bench/rule.py) over all of it."""
 
 import json
-import math
 import shutil
-import statistics
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -15,7 +13,7 @@ from relu_bench import asv_results, git
 from relu_bench.comparisons import Comparison, of_results, of_timings
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
-from relu_bench.paired import PLAN, time_trees
+from relu_bench.paired import PLAN, summarize, time_trees
 from relu_bench.rule import BETTER, FAILED, FASTER, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from relu_bench.significance import t_test_p
 from relu_bench.trials import TRIAL_PLAN, Arm, interleaved
@@ -78,15 +76,7 @@ def across_processes(base, head):
     """Two arms' trials.Outcome of one benchmark in the shape of a paired outcome, one block per round."""
     rounds = [list(pair) for pair in zip(base.figures, head.figures)]
     result = {"label": base.label, "sides": [base.side, head.side], "blocks": rounds}
-    if rounds:
-        logs = [math.log(h / b) for b, h in rounds]
-        result.update(
-            ratio=math.exp(statistics.median(logs)),
-            p=t_test_p(logs),
-            base=base.median,
-            head=head.median,
-        )
-    return result
+    return dict(result, **summarize(rounds, t_test_p)) if rounds else result
 
 
 def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN):
