@@ -187,11 +187,12 @@ def shift_layout():
     modules it loads, large allocations) start at offsets of their own.
 
     asv forks every round of a benchmark from one server, and a fork inherits the
-    server's address layout: all rounds of a run drew one layout, and two runs of
-    the same code disagreed by 12-18 % on some points while the copy floor read the
-    same (138 µs), however many rounds each took. Shifted, the rounds draw apart and
-    the median over them averages over layouts (STABILIZER's idea, Curtsinger &
-    Berger 2013). Nothing is touched: no memory is used.
+    server's address layout, so all rounds of a run drew one layout: forked children
+    of one server read 168-174 µs (half_abs gradient), shifted children 129-173 µs.
+    Shifted, the median over rounds averages over layouts (STABILIZER's idea,
+    Curtsinger & Berger 2013). It did not close the gap between runs here: two runs
+    of one commit still differ by up to 20 % at the worst point (docs/methodology.md).
+    Nothing is touched: no memory is used.
     """
     if os.getpid() not in _SHIFTS:
         draw = random.SystemRandom()
