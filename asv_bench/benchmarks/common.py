@@ -158,26 +158,31 @@ MADV_HUGEPAGE = 14
 
 
 def placed(size, dtype):
-    """An empty array in an anonymous mapping of its own, starting on a 2 MB boundary, huge pages asked for.
+    """An empty array in a private anonymous mapping of its own, starting on a 2 MB boundary, huge pages asked for.
 
     Where an input lies decides a memory-bound call's speed for the life of a
     process: on the heap, copies of one array in one process read 180 or 350 µs
     (Theano 1.0.5 max_0x forward, 1000x1000 float64, AMD EPYC), a draw per array;
     in a mapping of its own, 170-220 µs for every copy. So the layout is fixed
     instead of drawn (Mytkowicz et al. 2009: control it, or randomize and average).
+    Private: a shared anonymous mapping is shmem, whose huge pages follow another
+    setting (`shmem_enabled`, "never" here), so the advice did nothing. The advice
+    covers whole 2 MB pages: a partial last one would stay in small pages.
     """
     nbytes = int(np.prod(size)) * np.dtype(dtype).itemsize
-    region = mmap.mmap(-1, nbytes + HUGE_PAGE)
+    advised = -(-nbytes // HUGE_PAGE) * HUGE_PAGE
+    region = mmap.mmap(-1, advised + HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     buffer = np.frombuffer(region, np.uint8)  # keeps `region` alive as long as the array
     start = (-buffer.ctypes.data) % HUGE_PAGE
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.madvise(ctypes.c_void_p(buffer.ctypes.data + start), ctypes.c_size_t(nbytes), MADV_HUGEPAGE)
+        libc.madvise(ctypes.c_void_p(buffer.ctypes.data + start), ctypes.c_size_t(advised), MADV_HUGEPAGE)
     except (OSError, AttributeError):  # not glibc: the mapping alone
         pass
     return buffer[start : start + nbytes].view(dtype).reshape(size)
 
 
+_DRAW = random.SystemRandom()
 _SHIFTS = {}
 
 
@@ -195,10 +200,27 @@ def shift_layout():
     Nothing is touched: no memory is used.
     """
     if os.getpid() not in _SHIFTS:
-        draw = random.SystemRandom()
-        heap = np.empty(draw.randrange(0, HUGE_PAGE, 64), np.uint8)
-        pages = mmap.mmap(-1, mmap.PAGESIZE * draw.randrange(1, 4096))
+        heap = np.empty(_DRAW.randrange(0, HUGE_PAGE, 64), np.uint8)
+        pages = mmap.mmap(-1, mmap.PAGESIZE * _DRAW.randrange(1, 4096))
         _SHIFTS[os.getpid()] = (heap, pages)
+
+
+_SPACER = []
+
+
+def shuffle_heap():
+    """Before every timed call (the last step of each Timing setup): drop the last spacer and hold a new
+    one of random size at the heap's free end, so that the call's output and temporaries land at a new offset.
+
+    The heap is reused (keep_freed_memory), so every call of a process put its
+    output at one address, and that address is a draw: the same memory-bound call
+    read ~138 or ~172 µs per process (PyTensor 3.3.8 mul_gt_lt forward, 10
+    processes: 135-177 µs). With a new offset per call, each sample is a new draw
+    and a process's median averages over them (STABILIZER re-randomizes during the
+    run for the same reason, Curtsinger & Berger 2013): 137-150 µs. Untouched: no memory is used.
+    """
+    _SPACER.clear()
+    _SPACER.append(np.empty(_DRAW.randrange(0, HUGE_PAGE, 64), np.uint8))
 
 
 @functools.lru_cache(maxsize=4)
