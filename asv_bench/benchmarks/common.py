@@ -182,7 +182,6 @@ def placed(size, dtype):
     return buffer[start : start + nbytes].view(dtype).reshape(size)
 
 
-_DRAW = random.SystemRandom()
 _SHIFTS = {}
 
 
@@ -200,27 +199,10 @@ def shift_layout():
     Nothing is touched: no memory is used.
     """
     if os.getpid() not in _SHIFTS:
-        heap = np.empty(_DRAW.randrange(0, HUGE_PAGE, 64), np.uint8)
-        pages = mmap.mmap(-1, mmap.PAGESIZE * _DRAW.randrange(1, 4096))
+        draw = random.SystemRandom()
+        heap = np.empty(draw.randrange(0, HUGE_PAGE, 64), np.uint8)
+        pages = mmap.mmap(-1, mmap.PAGESIZE * draw.randrange(1, 4096))
         _SHIFTS[os.getpid()] = (heap, pages)
-
-
-_SPACER = []
-
-
-def shuffle_heap():
-    """Before every timed call (the last step of each Timing setup): drop the last spacer and hold a new
-    one of random size at the heap's free end, so that the call's output and temporaries land at a new offset.
-
-    The heap is reused (keep_freed_memory), so every call of a process put its
-    output at one address, and that address is a draw: the same memory-bound call
-    read ~138 or ~172 µs per process (PyTensor 3.3.8 mul_gt_lt forward, 10
-    processes: 135-177 µs). With a new offset per call, each sample is a new draw
-    and a process's median averages over them (STABILIZER re-randomizes during the
-    run for the same reason, Curtsinger & Berger 2013): 137-150 µs. Untouched: no memory is used.
-    """
-    _SPACER.clear()
-    _SPACER.append(np.empty(_DRAW.randrange(0, HUGE_PAGE, 64), np.uint8))
 
 
 @functools.lru_cache(maxsize=4)

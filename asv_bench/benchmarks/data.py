@@ -4,7 +4,7 @@ One size and dtype (1000x1000 float64), C linker: generated code that branches i
 fast on predictable data and slow on random signs (Theano 1.0.5's switch gradient: ~13x).
 """
 
-from .common import DATA, DTYPE, LINKER, SHAPE, VARIANT_NAMES, Timing, compile_function, make_data, shuffle_heap
+from .common import DATA, DTYPE, LINKER, SHAPE, VARIANT_NAMES, Timing, compile_function, make_data
 
 
 class InputData(Timing):
@@ -15,7 +15,6 @@ class InputData(Timing):
         self.forward = compile_function(variant, DTYPE, "forward", LINKER)
         self.gradient = compile_function(variant, DTYPE, "gradient", LINKER)
         self.x = make_data(data, SHAPE, DTYPE)
-        shuffle_heap()
 
     def time_forward(self, variant, data):
         """Forward time by input data. Data: 1000x1000 float64, `signs` = seeded normal with exact

@@ -7,7 +7,7 @@ maximum(z, 0), no library involved. Same sizes, dtypes and data as relu.py.
 
 import numpy as np
 
-from .common import DTYPES, KIND, LINKER, SHAPES, Timing, compile_function, make_data, shuffle_heap
+from .common import DTYPES, KIND, LINKER, SHAPES, Timing, compile_function, make_data
 
 FLOOR_NAMES = ["copy", "gt", "numpy_maximum"]
 
@@ -22,7 +22,6 @@ class Floors(Timing):
         else:
             self.f = compile_function(floor, dtype, "forward", LINKER)
         self.x = make_data(KIND, shape, dtype)
-        shuffle_heap()
 
     def time_floor(self, floor, shape, dtype):
         """How fast can an elementwise pass over x go here? Data: seeded normal with exact zeros

@@ -9,7 +9,7 @@ machine has not, is skipped with the reason.
 
 import functools
 
-from .common import DTYPE, KIND, LINKERS, SHAPE, VARIANT_NAMES, Timing, compile_function, make_data, shuffle_heap
+from .common import DTYPE, KIND, LINKERS, SHAPE, VARIANT_NAMES, Timing, compile_function, make_data
 
 try:
     from relu_impls.devices import block, place, prepare_linker
@@ -45,7 +45,6 @@ class Linkers(Timing):
         if _IMPORT_ERROR is not None:
             raise NotImplementedError(f"this commit has no relu_impls.devices: {_IMPORT_ERROR}")
         self.forward, self.gradient, self.x = prepared(variant, linker)
-        shuffle_heap()
 
     def time_forward(self, variant, linker):
         """Forward time per linker and device ("jax": CPU, "jax-gpu": GPU), waiting for the result.

@@ -3,7 +3,7 @@
 The PR check runs the 1000x1000 float64 column of these two (profile "pr" in relu_bench/profiles.json).
 """
 
-from .common import DTYPES, KIND, LINKER, SHAPES, VARIANT_NAMES, Timing, compile_function, make_data, shuffle_heap
+from .common import DTYPES, KIND, LINKER, SHAPES, VARIANT_NAMES, Timing, compile_function, make_data
 
 
 class Forward(Timing):
@@ -13,7 +13,6 @@ class Forward(Timing):
     def setup(self, variant, shape, dtype):
         self.f = compile_function(variant, dtype, "forward", LINKER)
         self.x = make_data(KIND, shape, dtype)
-        shuffle_heap()
 
     def time_forward(self, variant, shape, dtype):
         """How long does relu(x) take, per variant, size and dtype?
@@ -30,7 +29,6 @@ class Gradient(Timing):
     def setup(self, variant, shape, dtype):
         self.f = compile_function(variant, dtype, "gradient", LINKER)
         self.x = make_data(KIND, shape, dtype)
-        shuffle_heap()
 
     def time_gradient(self, variant, shape, dtype):
         """How long does d sum(relu(x))/dx take, per variant, size and dtype?

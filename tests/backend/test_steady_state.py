@@ -33,3 +33,18 @@ def test_asv_runner_samples_one_call_each_and_compiles_once(monkeypatch):
     assert len(setups) > len(result["samples"])  # asv_runner re-ran setup before each timed call ...
     assert len({(id(f), id(x)) for f, x in setups}) == 1  # ... and each saw the same function and array
     assert common.compile_function.cache_info().misses - misses <= 1
+
+
+def test_the_input_lies_in_a_private_mapping_of_its_own_on_a_huge_page_boundary():
+    """Private, not shared: a shared anonymous mapping is shmem, whose huge pages follow `shmem_enabled` (often
+    "never"), so the huge-page advice on the input would do nothing."""
+    x = common.make_data("signs", "1000x1000", "float64")
+    address = x.ctypes.data
+    assert address % common.HUGE_PAGE == 0
+    with open("/proc/self/maps") as maps:
+        mapping = next(
+            line.split()
+            for line in maps
+            if int(line.split("-")[0], 16) <= address < int(line.split()[0].split("-")[1], 16)
+        )
+    assert mapping[1].endswith("p"), mapping  # rw-p: private; rw-s: shmem
