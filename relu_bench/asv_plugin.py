@@ -48,19 +48,29 @@ Run.run = classmethod(_run)
 
 def newest_result(results_dir):
     """(machine, commit) of the report: the newest commit (by commit date) with results, on the machine that holds
-    most of its result files (one per release; CI's shards may land on different CPU models); (None, None) if none."""
+    most of its result files (one per release; CI's shards may land on different CPU models), of those the one whose
+    run started last (two runs of one commit under two names: the one just taken); (None, None) if none."""
     from asv.results import iter_results_for_machine
 
     found = [
-        (result.date or 0, result.commit_hash, machine.parent.name)
+        (
+            result.date or 0,
+            result.commit_hash,
+            machine.parent.name,
+            max(filter(None, result.started_at.values()), default=0),
+        )
         for machine in sorted(Path(results_dir).glob("*/machine.json"))
         for result in iter_results_for_machine(str(results_dir), machine.parent.name)
     ]
     if not found:
         return None, None
-    _, commit = max((date, commit) for date, commit, _ in found)
-    machines = Counter(machine for _, c, machine in found if c == commit)
-    return max(sorted(machines), key=machines.get), commit
+    _, commit = max((date, commit) for date, commit, _, _ in found)
+    files, started = Counter(), {}
+    for _, c, machine, start in found:
+        if c == commit:
+            files[machine] += 1
+            started[machine] = max(started.get(machine, 0), start)
+    return max(files, key=lambda m: (files[m], started[m])), commit
 
 
 class WhichRelu(OutputPublisher):

@@ -240,6 +240,29 @@ def test_asv_publish_reports_the_newest_commit_on_the_machine_holding_most_of_it
     assert newest_result(results / "nothing") == (None, None)
 
 
+def test_asv_publish_reports_the_run_just_taken_when_two_machines_hold_a_commit_alike(results):
+    """`relu-bench bench --machine aa1`, then `--machine aa2`: the second publish shows aa2's run."""
+    from relu_bench.asv_plugin import newest_result
+
+    fixture = results / MACHINE
+    commit = None
+    for name in ("aa1", "aa2"):  # aa2 run second, as `relu-bench bench --machine aa2` would
+        (results / name).mkdir()
+        (results / name / "machine.json").write_text((fixture / "machine.json").read_text().replace(MACHINE, name))
+        for f in fixture.glob("*.json"):
+            if f.name != "machine.json":
+                data = json.loads(f.read_text())
+                commit = data["commit_hash"]
+                later = 10**6 if name == "aa2" else 0
+                column = data["result_columns"].index("started_at")
+                for row in data["results"].values():
+                    row[column] = 1_700_000_000_000 + later
+                data["params"]["machine"] = name
+                (results / name / f.name).write_text(json.dumps(data))
+    shutil.rmtree(fixture)
+    assert newest_result(results) == ("aa2", commit)
+
+
 def test_link_without_asv_nav_still_links():
     text = report_link.link_html("<html><body><p>x</p></body></html>")
     assert 'id="relu-report-link" href="report/index.html"' in text
