@@ -78,9 +78,10 @@ def fastest_changes(timings):
     for (linker, shape, dtype, function), by_release in sorted(groups.items()):
         for r1, r2 in _neighbours(by_release):
             a, b = by_release[r1], by_release[r2]
-            # A new winner counts when it beats the old one, in the later release, beyond the noise.
+            # A new winner counts when it beats the old one, in the later release, beyond the noise. An old winner
+            # the later release lacks is an availability change; which of the near-ties won before is noise.
             old_in_b = timings_by_key.get((r2, linker, shape, dtype, a.variant, function))
-            if a.variant != b.variant and (old_in_b is None or moved(b, old_in_b)):
+            if a.variant != b.variant and old_in_b is not None and moved(b, old_in_b):
                 subject = f"fastest {function}, {linker}, {shape} {dtype}"
                 detail = f"{a.variant} ({fmt_time(a.seconds)}) → {b.variant} ({fmt_time(b.seconds)})"
                 changes.append(Change("fastest", r1, r2, subject, detail))

@@ -189,6 +189,23 @@ def test_noise_rule(a, b, moved):
     assert bool(report_changes.moved(timing(*a), timing(*b))) is moved
 
 
+def test_a_new_fastest_variant_is_listed_only_when_it_beats_the_old_one_beyond_the_noise():
+    def timing(version, variant, seconds):
+        quartiles = (seconds * 0.99, seconds * 1.01)
+        return Measurement(
+            Release("pytensor", version), "c", "1x1", "float64", variant, "gradient", seconds, quartiles, "e"
+        )
+
+    # nnet_relu won by a hair in 2.9, and 2.18 lacks it: no "fastest" change (the availability list has it)
+    gone = [timing("2.9", "nnet_relu", 1.00), timing("2.9", "half_abs", 1.01), timing("2.18", "half_abs", 0.99)]
+    assert report_changes.fastest_changes(gone) == []
+    # switch_lt overtook half_abs by far more than the noise: listed
+    beaten = [timing("2.9", "half_abs", 1.0), timing("2.9", "switch_lt", 30.0)]
+    beaten += [timing("2.18", "half_abs", 1.0), timing("2.18", "switch_lt", 0.5)]
+    (change,) = report_changes.fastest_changes(beaten)
+    assert change.detail.startswith("half_abs (") and "→ switch_lt (" in change.detail
+
+
 def test_link_into_asv_index(tmp_path):
     html_dir = tmp_path / "html"
     html_dir.mkdir()
