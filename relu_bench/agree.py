@@ -58,6 +58,16 @@ def agreement(first, second):
     return Agreement(ratios, flagged, len(set(first) ^ set(second)))
 
 
+def scaled(run, factor):
+    """`run` with every figure and its quartiles times `factor`: a change of that size, the run's own spread kept."""
+    return {key: Figure(f.seconds * factor, tuple(q * factor for q in f.quartiles)) for key, f in run.items()}
+
+
+def caught(first, second, factor):
+    """How many points the change rule flags when `second` is made `factor` slower: its power at that size."""
+    return len(agreement(first, scaled(second, factor)).flagged)
+
+
 def label(key):
     env, name, combo = key
     return f"{name}({', '.join(combo)}) [{env}]"

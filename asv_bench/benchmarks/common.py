@@ -83,8 +83,9 @@ class Timing:
     ±15 % for a memory-bound call here even with the input placed (`placed`).
     So 12 rounds, each a process of its own, interleaved by asv across the
     benchmarks (Abedi & Brecht 2017), each taking 5 to 200 samples in 0.1 s;
-    asv's figure is the median of all of them (8 rounds: two runs of one commit
-    differed by 1.4 % at the median point, 11.5 % at the worst, on this machine).
+    asv's figure is the median of all of them (two runs of one commit differ by
+    2-4 % at the median point and up to 27 % at the worst, a memory-bound one, on
+    the AMD EPYC machine: docs/methodology.md).
     """
 
     rounds = 12
@@ -195,7 +196,7 @@ def shift_layout():
     of one server read 168-174 µs (half_abs gradient), shifted children 129-173 µs.
     Shifted, the median over rounds averages over layouts (STABILIZER's idea,
     Curtsinger & Berger 2013). It did not close the gap between runs here: two runs
-    of one commit still differ by up to 20 % at the worst point (docs/methodology.md).
+    of one commit still differ by up to 27 % at the worst point (docs/methodology.md).
     Nothing is touched: no memory is used.
     """
     if os.getpid() not in _SHIFTS:

@@ -7,12 +7,15 @@ worst |log ratio|, and the points the report's change rule would call a change
 (relu_bench/report/changes.py). What two runs of the same code differ by is the noise
 every comparison of separate runs (releases, commits in the graphs) must see through.
 
+`--power F` (repeatable): also how many points the rule would flag if run 2 were F times
+slower, its own spread kept, which is what a real change of that size between two runs looks like.
+
 Exit status: 0 the change rule flags no point, 1 it flags some, 2 nothing to compare.
 """
 
 from pathlib import Path
 
-from relu_bench.agree import agreement, figures, label
+from relu_bench.agree import agreement, caught, figures, label
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
 from relu_bench.report.changes import MOVED_WHEN
@@ -26,6 +29,9 @@ def setup_arguments(subparsers):
     parser.add_argument("machines", nargs=2, metavar="MACHINE", help="asv machine names of the two runs")
     parser.add_argument("--commit", help="a commit hash or prefix (default: the newest with results, per machine)")
     parser.add_argument("--results-dir", type=Path, default=asv_path("results_dir"), help="asv's results_dir")
+    parser.add_argument(
+        "--power", type=float, action="append", default=[], metavar="F", help="also flag run 2 made F times slower"
+    )
 
 
 def run(args):
@@ -42,6 +48,8 @@ def run(args):
     print(f"the change rule ({MOVED_WHEN}) flags {len(found.flagged)} point(s)")
     for key in found.flagged:
         print(f"  flagged ×{found.ratios[key]:.3f}: {label(key)}")
+    for factor in args.power:
+        print(f"run 2 made ×{factor:g} slower: the rule flags {caught(*runs, factor)} of {len(found.ratios)} points")
     print(f"\nthe {WORST} farthest apart:")
     for key, ratio in sorted(found.ratios.items(), key=lambda item: -abs(item[1] - 1))[:WORST]:
         print(f"  ×{ratio:.3f}  {label(key)}")

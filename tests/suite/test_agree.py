@@ -2,7 +2,7 @@
 
 import math
 
-from relu_bench.agree import Figure, agreement, label
+from relu_bench.agree import Figure, agreement, caught, label
 from relu_bench.report.changes import MIN_RATIO
 
 
@@ -34,3 +34,11 @@ def test_a_wide_interval_is_not_a_change():
 def test_points_measured_in_one_run_only_are_counted():
     found = agreement(run(1.0, 2.0), run(1.0))
     assert found.only_in_one == 1 and len(found.ratios) == 1
+
+
+def test_power_counts_the_points_a_change_of_that_size_would_flag():
+    first, second = run(1.0, 2.0, width=0.01), run(1.0, 2.0, width=0.01)
+    assert caught(first, second, MIN_RATIO * 1.05) == 2
+    assert caught(first, second, MIN_RATIO * 0.95) == 0
+    noisy = run(1.0, 2.0, width=0.3)  # quartiles as wide as the change: not caught
+    assert caught(first, noisy, MIN_RATIO * 1.05) == 0
