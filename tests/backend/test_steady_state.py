@@ -42,9 +42,9 @@ def test_the_input_lies_in_a_private_mapping_of_its_own_on_a_huge_page_boundary(
     address = x.ctypes.data
     assert address % common.HUGE_PAGE == 0
     with open("/proc/self/maps") as maps:
-        mapping = next(
-            line.split()
-            for line in maps
-            if int(line.split("-")[0], 16) <= address < int(line.split()[0].split("-")[1], 16)
-        )
-    assert mapping[1].endswith("p"), mapping  # rw-p: private; rw-s: shmem
+        for line in maps:
+            span, permissions = line.split()[:2]
+            start, end = (int(bound, 16) for bound in span.split("-"))
+            if start <= address < end:
+                break
+    assert permissions.endswith("p"), line  # rw-p: private; rw-s: shmem

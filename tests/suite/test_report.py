@@ -174,6 +174,12 @@ def test_lineage_order():
     assert ordered == theanos + ["aesara-2.9.4", "pytensor-2.18.6", "pytensor-3.0.7", "pytensor-3.3.7"]
 
 
+def measurement(seconds, quartiles, release=None, variant="v"):
+    """One C-linker 1x1 float64 gradient timing, for the change rules."""
+    release = release or Release("theano", "1.0.5")
+    return Measurement(release, "c", "1x1", "float64", variant, "gradient", seconds, quartiles, "e")
+
+
 @pytest.mark.parametrize(
     "a, b, moved",
     [
@@ -183,18 +189,12 @@ def test_lineage_order():
     ],
 )
 def test_noise_rule(a, b, moved):
-    def timing(seconds, quartiles):
-        return Measurement(Release("theano", "1.0.5"), "c", "1x1", "float64", "v", "forward", seconds, quartiles, "e")
-
-    assert bool(report_changes.moved(timing(*a), timing(*b))) is moved
+    assert bool(report_changes.moved(measurement(*a), measurement(*b))) is moved
 
 
 def test_a_new_fastest_variant_is_listed_only_when_it_beats_the_old_one_beyond_the_noise():
     def timing(version, variant, seconds):
-        quartiles = (seconds * 0.99, seconds * 1.01)
-        return Measurement(
-            Release("pytensor", version), "c", "1x1", "float64", variant, "gradient", seconds, quartiles, "e"
-        )
+        return measurement(seconds, (seconds * 0.99, seconds * 1.01), Release("pytensor", version), variant)
 
     # nnet_relu won by a hair in 2.9, and 2.18 lacks it: no "fastest" change (the availability list has it)
     gone = [timing("2.9", "nnet_relu", 1.00), timing("2.9", "half_abs", 1.01), timing("2.18", "half_abs", 0.99)]
