@@ -1,73 +1,88 @@
 """Do two runs agree? One commit's time_ figures from two asv machine names (two runs of the same commit and
 releases, e.g. `relu-bench bench --machine aa1`, then `--machine aa2`), point by point.
 
-The report's "what changed between releases", the published graphs and asv's
-Regressions page compare figures from separate runs; what two runs of the same
-code give is the noise they must see through. So: every point's ratio
-run-2/run-1, the median and the worst |log ratio|, and the points that the
-report's own change rule (relu_bench/report/changes.py `moved`) would call a change.
+What two runs of the same code give is the noise every comparison of figures must see through, so this is where
+the noise model (relu_bench/report/noise.py) is measured: each point's log ratio run-2/run-1 in three forms (raw,
+÷ the same run's copy floor, ÷ the run's shared drift), the median and the worst of each, and the points that the
+rule would call a change. The pair is judged out of sample: by the model of this machine without this pair.
 """
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from relu_bench import asv_results
 from relu_bench.report.changes import moved
+from relu_bench.report.noise import FORMS, Pair, pair_logs
+
+# The form in which the report compares (two releases of one run) and the one asv's graphs compare (commits of
+# separate runs): the two rules an A/A pair must pass.
+RULE_FORMS = {"run": "the report (two releases of one run: drift taken out)", "raw": "the history (asv's graphs)"}
 
 
-@dataclass(frozen=True)
-class Figure:
-    seconds: float
-    quartiles: tuple  # of the samples, over every round of the run
+def figures(run):
+    """{point: (Measurement, the same release's copy floor at its shape and dtype, or None)} of a report Run."""
+    floors = {(t.release, t.shape, t.dtype): t for t in run.timings if t.function == "floor"}
+    return {t.point: (t, floors.get((t.release, t.shape, t.dtype))) for t in run.timings if t.function != "floor"}
 
 
-def figures(files, benchmarks):
-    """{(env name, benchmark, parameter values): Figure} of every measured time_ point of asv Results `files`."""
-    found = {}
-    for f in files:
-        for name in f.get_all_result_keys():
-            if benchmarks.get(name, {}).get("type") != "time":
-                continue
-            for combo, value, stats in asv_results.points(f, name):
-                if asv_results.state(value) == asv_results.MEASURED:
-                    found[(f.env_name, name, combo)] = Figure(value, asv_results.quartiles(stats))
-    return found
+def _scaled(t, log_factor):
+    factor = math.exp(log_factor)
+    return replace(t, seconds=t.seconds * factor, quartiles=tuple(q * factor for q in t.quartiles))
 
 
 @dataclass
 class Agreement:
-    ratios: dict  # point -> run-2/run-1
-    flagged: list  # points the change rule calls a change
+    logs: dict  # point -> {form: log(run 2 / run 1)}
+    flagged: dict  # form -> [points the model's rule calls a change]
     only_in_one: int  # points measured in one run only
 
-    @property
-    def median_abs_log(self):
-        return statistics.median(abs(math.log(r)) for r in self.ratios.values())
-
-    @property
-    def worst(self):
-        return max(self.ratios.items(), key=lambda item: abs(math.log(item[1])))
-
-
-def agreement(first, second):
-    """Agreement of two figures() dicts."""
-    common = sorted(set(first) & set(second))
-    ratios = {key: second[key].seconds / first[key].seconds for key in common}
-    flagged = [key for key in common if moved(first[key], second[key])]
-    return Agreement(ratios, flagged, len(set(first) ^ set(second)))
+    def spread(self, form):
+        """(median |log ratio|, (worst point, its ratio)) in `form`, over the points that have it."""
+        found = {p: logs[form] for p, logs in self.logs.items() if logs[form] is not None}
+        if not found:
+            return None, (None, None)
+        worst = max(found, key=lambda p: abs(found[p]))
+        return statistics.median(abs(v) for v in found.values()), (worst, math.exp(found[worst]))
 
 
-def scaled(run, factor):
-    """`run` with every figure and its quartiles times `factor`: a change of that size, the run's own spread kept."""
-    return {key: Figure(f.seconds * factor, tuple(q * factor for q in f.quartiles)) for key, f in run.items()}
+def _flags(first, second, logs, model, form, extra=0.0):
+    """Points whose second figure, read in `form` (and moved by log `extra`), the rule calls a change."""
+    flagged = []
+    for point, forms in logs.items():
+        if forms[form] is None:
+            continue
+        a = first[point][0]
+        b = _scaled(second[point][0], forms[form] - forms["raw"] + extra)
+        if moved(a, b, model, form):
+            flagged.append(point)
+    return flagged
 
 
-def caught(first, second, factor):
-    """How many points the change rule flags when `second` is made `factor` slower: its power at that size."""
-    return len(agreement(first, scaled(second, factor)).flagged)
+def agreement(first, second, model):
+    """Agreement of two figures() dicts, judged by `model` (the machine's noise model, this pair left out)."""
+    logs = pair_logs(
+        {p: (t.seconds, f.seconds if f else None) for p, (t, f) in first.items()},
+        {p: (t.seconds, f.seconds if f else None) for p, (t, f) in second.items()},
+    )
+    flagged = {form: _flags(first, second, logs, model, form) for form in RULE_FORMS}
+    return Agreement(logs, flagged, len(set(first) ^ set(second)))
 
 
-def label(key):
-    env, name, combo = key
-    return f"{name}({', '.join(combo)}) [{env}]"
+def caught(first, second, model, factor, form="run"):
+    """How many points the rule flags when one point at a time of `second` is made `factor` slower, its spread
+    kept: the rule's power at that size (a whole run made slower is drift, which the "run" form takes out)."""
+    logs = agreement(first, second, model).logs
+    return len(_flags(first, second, logs, model, form, math.log(factor)))
+
+
+def pair(machines, commit, agreement_, hours_apart=None):
+    """The noise model's record of this A/A pair."""
+    return Pair(list(machines), commit, agreement_.logs, hours_apart)
+
+
+def label(point):
+    release, entry = point.split("|", 1)
+    return f"{entry} [{release}]"
+
+
+__all__ = ["FORMS", "RULE_FORMS", "Agreement", "agreement", "caught", "figures", "label", "pair"]

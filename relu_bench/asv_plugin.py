@@ -16,10 +16,12 @@ from pathlib import Path
 
 from asv.commands.run import Run
 from asv.console import log
+from asv.plugins.regressions import _GraphDataFilter
 from asv.publishing import OutputPublisher
 
 from relu_bench.errors import UserError
 from relu_bench.offline import localize
+from relu_impls.releases import release_label  # imports no backend
 
 QUICK_SUFFIX = "-quick"
 
@@ -94,3 +96,29 @@ class WhichRelu(OutputPublisher):
             return
         link_index(conf.html_dir, out_dir)
         log.info(f'"Which ReLU?" report of {commit} on {machine}: {out_dir} ({len(changes)} changes), linked')
+
+
+def _noise_threshold(asv_threshold):
+    """asv's Regressions page, per point and machine: the step beyond this computer's noise between two runs (the
+    raw form of relu_bench/report/noise.py, since its graphs show raw seconds); asv.conf.json's
+    regressions_thresholds, the conservative default, where no A/A pair of the computer measured the point."""
+
+    def threshold(self, graph, benchmark, entry_name):
+        from relu_bench.report import noise
+
+        default = asv_threshold(self, graph, benchmark, entry_name)
+        machine, release = graph.params.get("machine"), release_label(graph.params)
+        try:
+            model = noise.load(self.conf.results_dir, noise.host_of(Path(self.conf.results_dir, machine)))
+        except UserError as exc:
+            log.warning(f"Regressions: {exc}; asv.conf.json's threshold used")
+            return default
+        point = noise.point_key(release, entry_name)
+        if not release or model.sigma(point, "raw") is None:
+            return default
+        return model.limit(point, point, "raw") - 1
+
+    return threshold
+
+
+_GraphDataFilter._get_threshold = _noise_threshold(_GraphDataFilter._get_threshold)  # asv 0.6: its only hook

@@ -1,27 +1,38 @@
-"""Do two runs of one commit agree? `relu-bench agree MACHINE_1 MACHINE_2 [--commit C]`
+"""Do two runs of one commit agree? `relu-bench agree MACHINE_1 MACHINE_2 [--commit C] [--store] [--power F]`
 
 Two runs of the same commit and releases, stored under two asv machine names
-(`relu-bench bench --machine aa1`, then `relu-bench bench --machine aa2`), compared
-point by point: every time_ figure's ratio run 2 / run 1, the median and the
-worst |log ratio|, and the points the report's change rule would call a change
-(relu_bench/report/changes.py). What two runs of the same code differ by is the noise
-every comparison of separate runs (releases, commits in the graphs) must see through.
+(`relu-bench bench --machine aa1`, then `relu-bench bench --machine aa2`, on one
+computer), compared point by point: every time_ figure's ratio run 2 / run 1 in
+three forms: raw, ÷ the same run's copy floor, and ÷ the run's drift (the median
+ratio of all points), with the median and the worst |log ratio| of each, and the
+points that the change rules would call a change: the report's (drift taken out)
+and the history's (raw). The pair is judged by this computer's noise model
+without the pair itself, so a pair tests the rule it did not make.
 
-`--power F` (repeatable): also how many points the rule would flag if run 2 were F times
-slower, its own spread kept, which is what a real change of that size between two runs looks like.
+--store adds the pair to the noise model (RESULTS_DIR/noise/HOST.json), which then
+sets the change rule of the report and of asv's Regressions page for this kind of
+computer. Store pairs taken at different times: a pair straight after each other
+misses the drift of an hour.
 
-Exit status: 0 the change rule flags no point, 1 it flags some, 2 nothing to compare.
+--power F (repeatable): how many points the report's rule flags when one point of
+run 2 at a time is made F times slower, its spread kept: what a real change of that
+size looks like.
+
+Exit status: 0 no rule flags a point, 1 some point is flagged, 2 nothing to compare
+(or unreadable results).
 """
 
+import math
 from pathlib import Path
 
-from relu_bench.agree import agreement, caught, figures, label
+from relu_bench.agree import RULE_FORMS, agreement, caught, figures, label, pair
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
-from relu_bench.report.changes import MOVED_WHEN
-from relu_bench.report.results import load_benchmarks, machine_dir, result_files
+from relu_bench.errors import UserError
+from relu_bench.report import noise, read_run
 
 WORST = 10
+FORM_NAMES = {"raw": "raw", "floor": "÷ copy floor", "run": "÷ run drift"}
 
 
 def setup_arguments(subparsers):
@@ -29,28 +40,56 @@ def setup_arguments(subparsers):
     parser.add_argument("machines", nargs=2, metavar="MACHINE", help="asv machine names of the two runs")
     parser.add_argument("--commit", help="a commit hash or prefix (default: the newest with results, per machine)")
     parser.add_argument("--results-dir", type=Path, default=asv_path("results_dir"), help="asv's results_dir")
+    parser.add_argument("--store", action="store_true", help="add this pair to the computer's noise model")
     parser.add_argument(
-        "--power", type=float, action="append", default=[], metavar="F", help="also flag run 2 made F times slower"
+        "--power", type=float, action="append", default=[], metavar="F", help="also flag one point made F times slower"
     )
 
 
+def _started(run):
+    """When the run's last benchmark started (ms since the epoch), or None."""
+    return max((s for f in run.files for s in f.started_at.values() if s), default=None)
+
+
 def run(args):
-    benchmarks = load_benchmarks(args.results_dir)
-    runs = [figures(result_files(machine_dir(args.results_dir, m), args.commit), benchmarks) for m in args.machines]
-    found = agreement(*runs)
-    if not found.ratios:
+    if any(f <= 1 for f in args.power):
+        raise UserError(f"--power takes factors above 1 (a slowdown), got {', '.join(map(str, args.power))}")
+    runs = [read_run(args.results_dir, m, args.commit) for m in args.machines]
+    hosts = {noise.host_of(r.mdir) for r in runs}
+    if len(hosts) != 1:
+        raise UserError(f"the two runs are of different computers ({' / '.join(sorted(hosts))}): no A/A pair")
+    if runs[0].commit != runs[1].commit:
+        raise UserError(f"the runs hold different commits ({runs[0].commit[:8]}, {runs[1].commit[:8]}): name one")
+    host, commit = hosts.pop(), runs[0].commit
+    stored = noise.load(args.results_dir, host)
+    model = stored.without(args.machines, commit)
+    first, second = (figures(r) for r in runs)
+    found = agreement(first, second, model)
+    if not found.logs:
         print("no time_ point measured in both runs")
         return 2
-    first, second = args.machines
-    print(f"{second} ÷ {first}: {len(found.ratios)} points in both runs ({found.only_in_one} in one only)")
-    worst_key, worst = found.worst
-    print(f"median |log ratio| {found.median_abs_log:.2%}; worst ×{worst:.3f}: {label(worst_key)}")
-    print(f"the change rule ({MOVED_WHEN}) flags {len(found.flagged)} point(s)")
-    for key in found.flagged:
-        print(f"  flagged ×{found.ratios[key]:.3f}: {label(key)}")
+    starts = [_started(r) for r in runs]
+    hours = abs(starts[1] - starts[0]) / 3.6e6 if None not in starts else None
+    apart = f", started {hours:.2f} h apart" if hours is not None else ""
+    m1, m2 = args.machines
+    print(f"{m2} ÷ {m1}, commit {commit[:8]}, {host}{apart}")
+    print(f"{len(found.logs)} points in both runs ({found.only_in_one} in one only)")
+    for form, name in FORM_NAMES.items():
+        median, (worst, ratio) = found.spread(form)
+        if median is not None:
+            print(f"  {name:>13}: median |log ratio| {median:.2%}; worst ×{ratio:.3f}: {label(worst)}")
+    print(f"judged by {model.describe()}")
+    for form, where in RULE_FORMS.items():
+        print(f"  the rule of {where} flags {len(found.flagged[form])} point(s)")
+        for point in found.flagged[form]:
+            print(f"    flagged ({FORM_NAMES[form]}) ×{math.exp(found.logs[point][form]):.3f}: {label(point)}")
     for factor in args.power:
-        print(f"run 2 made ×{factor:g} slower: the rule flags {caught(*runs, factor)} of {len(found.ratios)} points")
-    print(f"\nthe {WORST} farthest apart:")
-    for key, ratio in sorted(found.ratios.items(), key=lambda item: -abs(item[1] - 1))[:WORST]:
-        print(f"  ×{ratio:.3f}  {label(key)}")
-    return 1 if found.flagged else 0
+        hit = caught(first, second, model, factor)
+        print(f"one point at a time made ×{factor:g} slower: the report's rule flags {hit} of {len(found.logs)}")
+    print(f"\nthe {WORST} farthest apart (÷ run drift):")
+    for point, logs in sorted(found.logs.items(), key=lambda item: -abs(item[1]["run"]))[:WORST]:
+        print(f"  ×{math.exp(logs['run']):.3f} (raw ×{math.exp(logs['raw']):.3f})  {label(point)}")
+    if args.store:
+        path = stored.with_pair(pair(args.machines, commit, found, hours)).save(args.results_dir)
+        print(f"\nstored in {path}")
+    return 1 if any(found.flagged.values()) else 0

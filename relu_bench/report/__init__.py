@@ -8,12 +8,14 @@ and what changed between neighbouring releases (the rule is printed in the repor
 
 import json
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from relu_bench import bisect_record
 from relu_bench.report import bisections as report_bisections
 from relu_bench.report import changes as report_changes
+from relu_bench.report import noise
 from relu_bench.report import plots as report_plots
 from relu_bench.report import render as report_render
 from relu_bench.report import results as report_results
@@ -41,14 +43,50 @@ def identify(files, semantics):
     return releases, warnings
 
 
-def build(results_dir, out_dir, machine=None, commit=None):
-    """Write the report; returns (out_dir, changes)."""
+@dataclass
+class Run:
+    """One run's figures, as every reader of timings sees them: the report, `relu-bench agree`."""
+
+    mdir: Path
+    files: list  # asv Results of the commit, one per environment
+    commit: str
+    releases: dict  # env name -> Release
+    timings: list  # report_results.Measurement, floors included
+    unjudged: dict  # env name -> points left out for want of an interval
+    semantics: dict  # env name -> stored semantics record
+    warnings: list
+
+
+def read_run(results_dir, machine=None, commit=None):
+    """The Run of `commit` (default: the newest) on `machine` (default: the only one) in results_dir."""
     mdir = report_results.machine_dir(results_dir, machine)
     files = report_results.result_files(mdir, commit)
     commit = files[0].commit_hash
     semantics_by_env = report_semantics.load(mdir, commit)
     releases, warnings = identify(files, semantics_by_env)
     timings, unjudged = report_results.timings(files, report_results.load_benchmarks(results_dir), releases)
+    return Run(mdir, files, commit, releases, timings, unjudged, semantics_by_env, warnings)
+
+
+def blind_spots(timings, model):
+    """{"blind_heading", "blind"}: the neighbouring points whose noise here would hide a real TARGET change."""
+    blind = report_changes.unreachable(timings, model)
+    heading = f"Where a real {noise.TARGET - 1:.0%} change would not be seen on this machine (9 times in 10)"
+    if not model.measured:
+        return {"blind_heading": heading, "blind": [f"every point: {len(blind)} comparisons, no A/A pair stored"]}
+    lines = [
+        f"{a.release.label} → {b.release.label}: {a.variant} {a.function}, {a.linker}, {a.shape} {a.dtype}: "
+        f"apart beyond ×{limit:.3f} only"
+        for a, b, limit in blind
+    ]
+    return {"blind_heading": heading, "blind": lines}
+
+
+def build(results_dir, out_dir, machine=None, commit=None):
+    """Write the report; returns (out_dir, changes)."""
+    run = read_run(results_dir, machine, commit)
+    mdir, files, commit, releases, timings = run.mdir, run.files, run.commit, run.releases, run.timings
+    warnings, unjudged, semantics_by_env = run.warnings, run.unjudged, run.semantics
     semantics = {releases[env]: rec for env, rec in semantics_by_env.items() if env in releases}
     for release in releases.values():
         if release not in semantics:
@@ -65,8 +103,9 @@ def build(results_dir, out_dir, machine=None, commit=None):
         f"{r.label}: no timings in its result file (failed or skipped)" for r in releases.values() if r not in timed
     ]
     floors = report_tables.Floors(timings)
+    model = noise.load(results_dir, noise.host_of(mdir))
     changes = report_bisections.annotate(
-        report_changes.all_changes(timings, semantics, POINT_NAMES), bisect_record.load_all()
+        report_changes.all_changes(timings, semantics, POINT_NAMES, model), bisect_record.load_all()
     )
     date = max(f.date or 0 for f in files) / 1000
     ordered = lineage(set(releases.values()))
@@ -76,7 +115,8 @@ def build(results_dir, out_dir, machine=None, commit=None):
             f"({datetime.fromtimestamp(date, timezone.utc):%Y-%m-%d}), releases: "
             f"{', '.join(r.label for r in ordered) or 'none'}."
         ),
-        "rule": report_changes.MOVED_WHEN,
+        "rule": model.describe(),
+        **blind_spots(timings, model),
         "warnings": warnings,
     }
     out_dir = Path(out_dir)

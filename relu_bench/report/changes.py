@@ -8,18 +8,6 @@ from dataclasses import dataclass, replace
 
 from relu_bench.report.series import fastest, fmt_time, lineage
 
-# A timing moved when the quartiles of the two figures' samples (over every round, each a process) do not
-# overlap and the times differ by at least MIN_RATIO. Chosen on runs of the same commit (`relu-bench agree`,
-# docs/methodology.md), not on asv's 99% interval (with it, 12-33 of 142 points of two runs of the same code
-# differed "beyond the noise" at 1.03-1.05): in six pairs of such runs on the AMD EPYC machine, the largest factor
-# between quartiles apart was 1.23 (memory-bound points, a whole release's at once), and at 1.10 a sweep's list of
-# changes kept 19 of its 31 entries when run again. Single samples (`asv run --quick`) never reach here.
-MIN_RATIO = 1.30
-MOVED_WHEN = (
-    f"a time moved when the quartiles of the two figures' samples do not overlap and the times differ by at least "
-    f"{MIN_RATIO:.2f}x; single-sample results (`asv run --quick`) are left out"
-)
-
 
 @dataclass(frozen=True)
 class Change:
@@ -39,11 +27,33 @@ class Change:
         return replace(self, bisection=text)
 
 
-def moved(a, b):
-    """The factor b/a (or a/b) when it is beyond the noise, else None."""
+def moved(a, b, model, form="run"):
+    """The factor b/a (or a/b) when it is beyond the noise of the two points (relu_bench/report/noise.py) and the
+    two figures' quartiles are apart, else None."""
     factor = max(a.seconds, b.seconds) / min(a.seconds, b.seconds)
     disjoint = a.quartiles[1] < b.quartiles[0] or b.quartiles[1] < a.quartiles[0]
-    return factor if disjoint and factor >= MIN_RATIO else None
+    return factor if disjoint and factor > model.limit(a.point, b.point, form) else None
+
+
+def _series(timings):
+    """{series: {Release: Measurement}} of every timing but the floors."""
+    series = {}
+    for t in timings:
+        if t.function != "floor":
+            series.setdefault(t.series, {})[t.release] = t
+    return series
+
+
+def unreachable(timings, model):
+    """[(Measurement a, Measurement b, limit)] of neighbouring releases whose noise would hide a real change of the
+    model's TARGET size (at 90 % power): what the report cannot promise to see on this machine."""
+    found = []
+    for _, by_release in sorted(_series(timings).items()):
+        for r1, r2 in _neighbours(by_release):
+            a, b = by_release[r1], by_release[r2]
+            if not model.reaches(a.point, b.point):
+                found.append((a, b, model.limit(a.point, b.point)))
+    return found
 
 
 def _neighbours(by_release):
@@ -51,16 +61,12 @@ def _neighbours(by_release):
     return zip(ordered, ordered[1:])
 
 
-def timing_changes(timings):
+def timing_changes(timings, model):
     changes = []
-    series = {}
-    for t in timings:
-        if t.function != "floor":
-            series.setdefault(t.series, {})[t.release] = t
-    for (linker, shape, dtype, variant, function), by_release in sorted(series.items()):
+    for (linker, shape, dtype, variant, function), by_release in sorted(_series(timings).items()):
         for r1, r2 in _neighbours(by_release):
             a, b = by_release[r1], by_release[r2]
-            factor = moved(a, b)
+            factor = moved(a, b, model)
             if factor:
                 way = "slower" if b.seconds > a.seconds else "faster"
                 subject = f"{variant} {function}, {linker}, {shape} {dtype}"
@@ -69,7 +75,7 @@ def timing_changes(timings):
     return changes
 
 
-def fastest_changes(timings):
+def fastest_changes(timings, model):
     timings_by_key = {(t.release, *t.series): t for t in timings}
     groups = {}
     for (release, *rest), t in fastest(timings).items():
@@ -81,7 +87,7 @@ def fastest_changes(timings):
             # A new winner counts when it beats the old one, in the later release, beyond the noise. An old winner
             # the later release lacks is an availability change; which of the near-ties won before is noise.
             old_in_b = timings_by_key.get((r2, linker, shape, dtype, a.variant, function))
-            if a.variant != b.variant and old_in_b is not None and moved(b, old_in_b):
+            if a.variant != b.variant and old_in_b is not None and moved(b, old_in_b, model):
                 subject = f"fastest {function}, {linker}, {shape} {dtype}"
                 detail = f"{a.variant} ({fmt_time(a.seconds)}) → {b.variant} ({fmt_time(b.seconds)})"
                 changes.append(Change("fastest", r1, r2, subject, detail))
@@ -121,8 +127,8 @@ def semantics_changes(semantics, points):
     return changes
 
 
-def all_changes(timings, semantics, points):
+def all_changes(timings, semantics, points, model):
     """Every change, grouped by release pair in lineage order; time changes largest first within a pair."""
-    changes = timing_changes(timings) + fastest_changes(timings) + semantics_changes(semantics, points)
+    changes = timing_changes(timings, model) + fastest_changes(timings, model) + semantics_changes(semantics, points)
     kinds = ["semantics", "availability", "fastest", "time"]
     return sorted(changes, key=lambda c: (c.before.order, c.after.order, kinds.index(c.kind), -c.size, c.subject))

@@ -34,6 +34,7 @@ def markdown(meta, changes, overview, plots, timing_tables, semantics_tables):
     out = [f"# {TITLE}", "", meta["summary"], ""]
     out += ["## What changed between releases", "", f"Rule: {meta['rule']}.", ""]
     out += [f"- {c.text()}" for c in changes] or ["- nothing beyond the noise"]
+    out += ["", f"{meta['blind_heading']}:", ""] + [f"- {b}" for b in meta["blind"]] if meta["blind"] else []
     out += ["", "## Fastest variant", "", LEGEND, ""] + _md_table(overview)
     out += ["## Plots", ""] + [f"![{title}](plots/{name})" for title, name in plots] + [""]
     out += ["## Every variant, per release and linker", "", LEGEND, ""]
@@ -82,6 +83,10 @@ def page(meta, changes, overview, plots, timing_tables, semantics_tables):
         f"<p>Rule: {e(meta['rule'])}.</p><ul>",
     ]
     parts += [f"<li>{e(c.text())}</li>" for c in changes] or ["<li>nothing beyond the noise</li>"]
+    if meta["blind"]:
+        parts += ["</ul>", f'<p id="blind">{e(meta["blind_heading"])}:</p><ul>'] + [
+            f"<li>{e(b)}</li>" for b in meta["blind"]
+        ]
     parts += ["</ul></section>", '<section id="fastest"><h2>Fastest variant</h2>', f"<p>{legend}</p>"]
     parts += [_html_table(overview), "</section>", '<section id="plots"><h2>Plots</h2>']
     parts += [

@@ -60,6 +60,12 @@ class Measurement:
     seconds: float
     quartiles: Tuple[float, float]  # of the samples, over every round (process) of the run
     env_name: str
+    entry: str = ""  # asv's name of the point, e.g. "relu.Gradient.time_gradient('mul_gt', '1000x1000', 'float64')"
+
+    @property
+    def point(self):
+        """The point's key in the noise model (relu_bench/report/noise.py): release and asv entry."""
+        return f"{self.release.label}|{self.entry}"
 
     @property
     def series(self):
@@ -110,7 +116,8 @@ def _points(result, name):
         if asv_results.interval(stats) is None:
             unjudged += 1
             continue
-        out.append(([asv_results.unquote(p) for p in combo], value, asv_results.quartiles(stats)))
+        entry = f"{name}({', '.join(combo)})" if combo else name
+        out.append(([asv_results.unquote(p) for p in combo], value, asv_results.quartiles(stats), entry))
     return out, unjudged
 
 
@@ -133,13 +140,13 @@ def timings(files, benchmarks, releases):
             points, left_out = _points(f, name)
             if left_out:
                 unjudged[f.env_name] = unjudged.get(f.env_name, 0) + left_out
-            for combo, value, quartiles in points:
+            for combo, value, quartiles, entry in points:
                 p = dict(fixed, **dict(zip(param_names, combo)))
                 variant = p.get("floor", p.get("variant"))
                 if function == "floor" and variant != FLOOR:
                     continue
                 t = Measurement(
-                    release, p["linker"], p["shape"], p["dtype"], variant, function, value, quartiles, f.env_name
+                    release, p["linker"], p["shape"], p["dtype"], variant, function, value, quartiles, f.env_name, entry
                 )
                 found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
     # Linkers in relu_impls' one order (relu_bench/report/series.py keeps the order it is given).

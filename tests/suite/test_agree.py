@@ -1,44 +1,57 @@
-"""`relu-bench agree`: two runs of one commit compared point by point, as the report's change rule compares."""
+"""`relu-bench agree`: two runs of one commit compared point by point, judged by the machine's noise model."""
 
 import math
 
-from relu_bench.agree import Figure, agreement, caught, label
-from relu_bench.report.changes import MIN_RATIO
+from relu_bench.agree import agreement, caught, label
+from relu_bench.report.noise import DEFAULT_LIMIT, UNMEASURED, point_key
+from relu_bench.report.results import Measurement, Release
 
 
 def run(*seconds, width=0.01):
-    return {
-        ("env", "relu.Forward.time_forward", (f"'v{i}'",)): Figure(s, (s * (1 - width), s * (1 + width)))
-        for i, s in enumerate(seconds)
-    }
+    release = Release("theano", "1.0.5")
+    found = {}
+    for i, s in enumerate(seconds):
+        entry = f"relu.Forward.time_forward('v{i}')"
+        t = Measurement(
+            release, "c", "1x1", "float64", f"v{i}", "forward", s, (s * (1 - width), s * (1 + width)), "e", entry
+        )
+        found[t.point] = (t, None)
+    return found
 
 
 def test_runs_that_agree_flag_nothing():
-    found = agreement(run(1.0, 2.0, 3.0), run(1.01, 1.995, 3.0))
-    assert found.flagged == [] and found.only_in_one == 0
-    assert math.isclose(found.median_abs_log, abs(math.log(1.995 / 2.0)), rel_tol=1e-9)
-    assert found.worst[1] == 1.01
+    found = agreement(run(1.0, 2.0, 3.0), run(1.01, 1.995, 3.0), UNMEASURED)
+    assert found.flagged == {"run": [], "raw": []} and found.only_in_one == 0
+    median, (worst, ratio) = found.spread("raw")
+    assert math.isclose(median, abs(math.log(1.995 / 2.0)), rel_tol=1e-9)
+    assert ratio == 1.01 and label(worst) == "relu.Forward.time_forward('v0') [theano-1.0.5]"
 
 
-def test_a_point_apart_beyond_the_rule_is_flagged_by_name():
-    found = agreement(run(1.0, 2.0), run(1.0, 2.0 * MIN_RATIO * 1.01))
-    (key,) = found.flagged
-    assert label(key) == "relu.Forward.time_forward('v1') [env]"
+def test_a_point_apart_beyond_the_default_is_flagged_by_name():
+    found = agreement(run(1.0, 2.0, 3.0), run(1.0, 2.0 * DEFAULT_LIMIT * 1.01, 3.0), UNMEASURED)
+    assert (
+        found.flagged["run"] == found.flagged["raw"] == [point_key("theano-1.0.5", "relu.Forward.time_forward('v1')")]
+    )
 
 
 def test_a_wide_interval_is_not_a_change():
-    found = agreement(run(1.0, width=0.5), run(1.0 * MIN_RATIO * 1.1, width=0.5))
-    assert found.flagged == []
+    found = agreement(run(1.0, width=0.5), run(1.0 * DEFAULT_LIMIT * 1.1, width=0.5), UNMEASURED)
+    assert found.flagged == {"run": [], "raw": []}
+
+
+def test_a_whole_run_slower_is_drift_for_the_report_and_a_change_for_the_history():
+    found = agreement(run(1.0, 2.0, 3.0), run(1.4, 2.8, 4.2), UNMEASURED)
+    assert found.flagged["run"] == [] and len(found.flagged["raw"]) == 3
 
 
 def test_points_measured_in_one_run_only_are_counted():
-    found = agreement(run(1.0, 2.0), run(1.0))
-    assert found.only_in_one == 1 and len(found.ratios) == 1
+    found = agreement(run(1.0, 2.0), run(1.0), UNMEASURED)
+    assert found.only_in_one == 1 and len(found.logs) == 1
 
 
 def test_power_counts_the_points_a_change_of_that_size_would_flag():
-    first, second = run(1.0, 2.0, width=0.01), run(1.0, 2.0, width=0.01)
-    assert caught(first, second, MIN_RATIO * 1.05) == 2
-    assert caught(first, second, MIN_RATIO * 0.95) == 0
-    noisy = run(1.0, 2.0, width=0.3)  # quartiles as wide as the change: not caught
-    assert caught(first, noisy, MIN_RATIO * 1.05) == 0
+    first, second = run(1.0, 2.0, 3.0, width=0.01), run(1.0, 2.0, 3.0, width=0.01)
+    assert caught(first, second, UNMEASURED, DEFAULT_LIMIT * 1.05) == 3
+    assert caught(first, second, UNMEASURED, DEFAULT_LIMIT * 0.95) == 0
+    noisy = run(1.0, 2.0, 3.0, width=0.3)  # quartiles as wide as the change: not caught
+    assert caught(first, noisy, UNMEASURED, DEFAULT_LIMIT * 1.05) == 0

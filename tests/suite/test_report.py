@@ -14,6 +14,7 @@ from conftest import ROOT, relu_bench
 from relu_bench.config import load_asv_conf
 from relu_bench.report import changes as report_changes
 from relu_bench.report import link as report_link
+from relu_bench.report import noise
 from relu_bench.report import semantics as report_semantics
 from relu_bench.report.results import Measurement, Release
 from relu_bench.report.series import lineage
@@ -185,11 +186,11 @@ def measurement(seconds, quartiles, release=None, variant="v"):
     [
         ((1.0, (0.9, 1.1)), (1.5, (1.4, 1.6)), True),  # disjoint quartiles, 1.5x
         ((1.0, (0.9, 1.3)), (1.25, (1.2, 1.3)), False),  # overlapping quartiles: a bimodal point, say
-        ((1.0, (0.99, 1.01)), (1.03, (1.025, 1.035)), False),  # disjoint but under MIN_RATIO
+        ((1.0, (0.99, 1.01)), (1.03, (1.025, 1.035)), False),  # disjoint but under the default limit
     ],
 )
 def test_noise_rule(a, b, moved):
-    assert bool(report_changes.moved(measurement(*a), measurement(*b))) is moved
+    assert bool(report_changes.moved(measurement(*a), measurement(*b), noise.UNMEASURED)) is moved
 
 
 def test_a_new_fastest_variant_is_listed_only_when_it_beats_the_old_one_beyond_the_noise():
@@ -198,11 +199,11 @@ def test_a_new_fastest_variant_is_listed_only_when_it_beats_the_old_one_beyond_t
 
     # nnet_relu won by a hair in 2.9, and 2.18 lacks it: no "fastest" change (the availability list has it)
     gone = [timing("2.9", "nnet_relu", 1.00), timing("2.9", "half_abs", 1.01), timing("2.18", "half_abs", 0.99)]
-    assert report_changes.fastest_changes(gone) == []
+    assert report_changes.fastest_changes(gone, noise.UNMEASURED) == []
     # switch_lt overtook half_abs by far more than the noise: listed
     beaten = [timing("2.9", "half_abs", 1.0), timing("2.9", "switch_lt", 30.0)]
     beaten += [timing("2.18", "half_abs", 1.0), timing("2.18", "switch_lt", 0.5)]
-    (change,) = report_changes.fastest_changes(beaten)
+    (change,) = report_changes.fastest_changes(beaten, noise.UNMEASURED)
     assert change.detail.startswith("half_abs (") and "→ switch_lt (" in change.detail
 
 
@@ -305,5 +306,5 @@ def test_collect_measures_in_each_backend_venv(results, backend_venvs):
         assert (row["values"], row["grads"]) == EXPECTED["switch_gt"]
 
 
-def test_asv_regressions_page_flags_what_the_report_calls_a_change():
-    assert load_asv_conf()["regressions_thresholds"] == {".*": pytest.approx(report_changes.MIN_RATIO - 1)}
+def test_asv_regressions_page_defaults_to_the_report_s_default_where_no_pair_was_measured():
+    assert load_asv_conf()["regressions_thresholds"] == {".*": pytest.approx(noise.DEFAULT_LIMIT - 1)}
