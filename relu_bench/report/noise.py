@@ -19,8 +19,8 @@ shrunk by PRIOR_PAIRS pairs' worth towards the median of its kind: memory-bound 
 copies of the floor) move together and more than compute-bound ones, so a pair that happened to draw the same
 memory layout twice does not make a two-valued point look quiet. Two figures are apart when they differ by
 more than Z standard deviations of their difference; a point whose spread is too wide to show a TARGET change
-(with 90 % power) is named, not hidden. A machine with no stored pair gets DEFAULT_LIMIT, the largest factor between two runs of one commit seen
-on any machine so far (docs/methodology.md), and the report says so.
+(with 90 % power) is named, not hidden. A machine with no stored pair gets DEFAULT_LIMIT, the largest factor
+between two runs of one commit seen on any machine so far (docs/methodology.md), and the report says so.
 """
 
 import json
