@@ -3,6 +3,7 @@ time_ ones, the time_ ones timed paired (one process) and across processes (inte
 rule (relu_bench/rule.py) over all of it."""
 
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from relu_bench.errors import UserError
 from relu_bench.paired import PLAN, summarize, time_trees
 from relu_bench.rule import BETTER, FAILED, FASTER, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from relu_bench.significance import t_test_p
-from relu_bench.trials import TRIAL_PLAN, Arm, interleaved
+from relu_bench.trials import TRIAL_PLAN, Arm, broken_state, sequential
 from relu_impls.releases import release_label  # imports no backend
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
@@ -79,22 +80,38 @@ def across_processes(base, head):
     return dict(result, **summarize(rounds, t_test_p)) if rounds else result
 
 
-def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN):
+def undecided(found, rule=RULE):
+    """asv names whose ratio across processes is past the rule's threshold, either way, but whose test is not
+    significant even at the family's loosest Holm level (alpha): more rounds decide them. One past the threshold
+    and already below alpha / (2 x timings) is decided; so is one within the threshold."""
+    strictest = rule.alpha / (2 * max(1, len(found)))
+    return sorted(
+        name
+        for name, r in found.items()
+        if r.get("p") is not None and abs(math.log(r["ratio"])) > math.log(rule.threshold) and r["p"] > strictest
+    )
+
+
+def _summaries(outcomes):
+    names = set(outcomes["base"]) & set(outcomes["head"])
+    return {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in names}
+
+
+def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE):
     """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
-    benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds."""
+    benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds;
+    the undecided ones (`undecided`) get plan.more rounds at a time, up to plan.most."""
     found = {}
     with trees(conf_path, base, head) as (suite, both):
         for e in envs:
             print(f"timing across processes in {e.name}", flush=True)
             python = Path(e._path, "bin", "python")
             arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
-            outcomes = interleaved(arms, bench, plan, suite)
-            broken = [o.state for arm in outcomes.values() for n, o in arm.items() if n == "(any benchmark)"]
-            if broken:
-                found[env_label(e)] = {"error": broken[0]}
+            outcomes = sequential(arms, bench, plan, suite, lambda found: undecided(_summaries(found), rule))
+            if broken_state(outcomes):
+                found[env_label(e)] = {"error": broken_state(outcomes)}
                 continue
-            names = set(outcomes["base"]) & set(outcomes["head"])
-            found[env_label(e)] = {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in names}
+            found[env_label(e)] = _summaries(outcomes)
     return found
 
 
@@ -149,11 +166,12 @@ def uncompared_families(comparisons, env_labels):
     return failed
 
 
-def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN):
-    """{"paired": run_paired(...), "processes": run_processes(...)}: what compare() judges the timings by."""
+def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN, rule=RULE):
+    """{"paired": run_paired(...), "processes": run_processes(...)}: what compare() judges the timings by (the
+    rule decides which timings get more rounds across processes)."""
     return {
         "paired": run_paired(conf_path, base, head, envs, bench, plan),
-        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan),
+        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan, rule),
     }
 
 

@@ -14,6 +14,7 @@ process ÷ the fastest. Arms compared round by round give one ratio per round.
 """
 
 import random
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,11 @@ class TrialPlan:
     processes: int = 8
     blocks: int = 6
     calls: int = 10
+    # Sequential rounds (the PR check): a timing still undecided after `processes` rounds (its ratio past the
+    # threshold, its test not yet significant) gets `more` rounds at a time, up to `most` in all. Per-process
+    # placement noise is two-valued and ~10 %, so 8 rounds see only large process-wide changes.
+    more: int = 8
+    most: int = 32
 
 
 TRIAL_PLAN = TrialPlan()
@@ -62,15 +68,16 @@ class Outcome:
         return max(self.figures) / min(self.figures) if self.figures else None
 
 
-def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_worker):
-    """{arm label: {asv name: Outcome}} for the time_ benchmarks of `suite` matching `regexes`.
+def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_worker, rounds=None, outcomes=None):
+    """{arm label: {asv name: Outcome}} for the time_ benchmarks of `suite` matching `regexes`: `rounds` (default
+    plan.processes) rounds, their figures added to `outcomes` where given (more rounds of the same trial).
 
     A process that fails marks every benchmark of its arm failed from then on (its figures so far are kept).
     """
-    outcomes = {arm.label: {} for arm in arms}
+    outcomes = outcomes or {arm.label: {} for arm in arms}
     broken = {}
     shuffle = random.Random(seed).shuffle
-    for _ in range(plan.processes):
+    for _ in range(plan.processes if rounds is None else rounds):
         order = list(arms)
         shuffle(order)
         for arm in order:
@@ -91,4 +98,27 @@ def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_wor
         for outcome in outcomes[label].values():
             outcome.side = {"error": f"a process failed: {why}"}
         outcomes[label].setdefault("(any benchmark)", Outcome("", {"error": f"a process failed: {why}"}))
+    return outcomes
+
+
+def broken_state(outcomes):
+    """Why a process of some arm failed, or None."""
+    found = [o.state for arm in outcomes.values() for name, o in arm.items() if name == "(any benchmark)"]
+    return found[0] if found else None
+
+
+def sequential(arms, regexes, plan, suite, undecided, run=run_worker):
+    """interleaved(), then plan.more rounds at a time of the benchmarks `undecided(outcomes)` names, up to
+    plan.most rounds in all: the rounds go where a decision is still open, not to every benchmark."""
+    outcomes = interleaved(arms, regexes, plan, suite, run=run)
+    done = plan.processes
+    while done < plan.most and not broken_state(outcomes):
+        names = undecided(outcomes)
+        if not names:
+            break
+        rounds = min(plan.more, plan.most - done)
+        print(f"  {len(names)} undecided: {rounds} more rounds of them", flush=True)
+        again = [f"^{re.escape(name)}$" for name in names]
+        interleaved(arms, again, plan, suite, seed=done, run=run, rounds=rounds, outcomes=outcomes)
+        done += rounds
     return outcomes

@@ -106,7 +106,7 @@ def run(args):
     else:
         code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)
-        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan)
+        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan, rule=rule)
         saved.write_text(json.dumps(timed, indent=1))
     comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
     markdown = render(comparisons, base, head, rule)

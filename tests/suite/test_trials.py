@@ -52,3 +52,74 @@ def test_a_skip_is_a_state_without_figures():
     assert out["base"][NAME] == Outcome("variant=relu_op", {"skip": "theano 0.7 has no relu"}, [])
     assert out["base"][NAME].state == "skipped: theano 0.7 has no relu"
     assert out["base"][NAME].median is None
+
+
+QUIET = "relu.Forward.time_forward('max_x0', '1000x1000', 'float64')"
+
+
+def two_valued_runner(slower, seed=0):
+    """Processes whose figure is two-valued (×1.0 or ×1.10, drawn per process, as where a process's memory lands);
+    HEAD's NAME `slower` times BASE's, QUIET the same in both and without noise. Runs only what plan["bench"] asks."""
+    import random
+    import re
+
+    rng = random.Random(seed)
+    asked = []
+
+    def run(python, plan):
+        names = [n for n in (NAME, QUIET) if any(re.search(r, n) for r in plan["bench"])]
+        asked.append(names)
+        found = {}
+        for name in names:
+            seconds = 1e-3 * (slower if str(python) == "h" and name == NAME else 1.0)
+            seconds *= rng.choice((1.0, 1.10)) if name == NAME else 1.0
+            found[name] = {"label": "v", "sides": ["ok"], "blocks": [[seconds]] * plan["blocks"]}
+        return found
+
+    return run, asked
+
+
+def judged(outcomes, rounds_of_quiet=None):
+    from relu_bench.comparisons import of_timings
+    from relu_bench.prcheck import across_processes
+    from relu_bench.rule import judge
+
+    found = {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in (NAME, QUIET)}
+    paired = {n: dict(r, blocks=[[1.0, 1.0]] * 30, ratio=1.0, p=1.0) for n, r in found.items()}
+    comparisons = judge(of_timings({"env": paired}, {"env": found}))
+    return {c.benchmark + c.params: c.status for c in comparisons}, found
+
+
+def test_sequential_rounds_go_to_the_undecided_timing_only_and_decide_a_process_wide_12_percent():
+    from relu_bench.prcheck import _summaries, undecided
+    from relu_bench.trials import sequential
+
+    plan = TrialPlan(processes=8, blocks=3, calls=1, more=8, most=32)
+    run, asked = two_valued_runner(1.12)
+    out = sequential(arms(), ["relu"], plan, Path("."), lambda o: undecided(_summaries(o)), run=run)
+    assert len(out["base"][NAME].figures) > 8 and len(out["base"][QUIET].figures) == 8
+    assert all(names == [NAME] for names in asked[16:])  # the extra rounds time the undecided one alone
+    statuses, _ = judged(out)
+    assert "slower" in statuses.values()
+
+
+def test_eight_rounds_alone_leave_the_same_change_undecided():
+    from relu_bench.prcheck import _summaries, undecided
+
+    run, _ = two_valued_runner(1.12)
+    out = interleaved(arms(), ["relu"], TrialPlan(processes=8, blocks=3, calls=1), run=run)
+    assert undecided(_summaries(out)) == [NAME]
+    statuses, _ = judged(out)
+    assert "slower" not in statuses.values()
+
+
+def test_an_identical_tree_stays_the_same_with_sequential_rounds():
+    from relu_bench.prcheck import _summaries, undecided
+    from relu_bench.trials import sequential
+
+    plan = TrialPlan(processes=8, blocks=3, calls=1, more=8, most=32)
+    for seed in range(10):
+        run, _ = two_valued_runner(1.0, seed)
+        out = sequential(arms(), ["relu"], plan, Path("."), lambda o: undecided(_summaries(o)), run=run)
+        statuses, _ = judged(out)
+        assert set(statuses.values()) == {"same"}, seed
