@@ -14,6 +14,20 @@ from relu_bench.matrix import releases
 from relu_bench.pythons import asv_environ, link_pythons
 
 
+def define_machine(machine=None, env=None):
+    """`asv machine --yes` for `machine` (default: this host's name), its hardware stored in full.
+
+    asv stores only the fields that differ from what it detects on the computer at hand, so a results folder
+    read elsewhere would not say which hardware timed it; the noise model (relu_bench/report/noise.py) keys on it.
+    """
+    from asv.machine import Machine, MachineCollection
+
+    asv("machine", "--yes", *(["--machine", machine] if machine else []), env=env, quiet=True)
+    facts = Machine.get_defaults()
+    name = machine or facts["machine"]
+    MachineCollection.save(name, {**facts, **MachineCollection.load(name), "machine": name})
+
+
 def asv_config(conf_path=ASV_CONF):
     """asv's Config, its directories absolute (asv takes them relative to the current directory)."""
     from asv.config import Config
@@ -87,7 +101,7 @@ def scratch_conf(output, env_dir, benchmark_dir=None, repo=ROOT):
 def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=False):
     """Benchmark `commits` in one asv run of a scratch_conf, as asv machine `machine`; asv's exit status."""
     env = asv_environ()
-    asv("machine", "--yes", "--machine", machine, "--config", conf_path, env=env, quiet=True)
+    define_machine(machine, env)
     for commit in commits:  # stale results of an earlier run would be read otherwise
         for old in (output / "results" / machine).glob(f"{commit[:8]}-*.json"):
             old.unlink()

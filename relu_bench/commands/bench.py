@@ -25,7 +25,7 @@ from relu_bench import git
 from relu_bench.commands.common_args import add_command, add_machine, add_releases, chosen_releases
 from relu_bench.config import asv_path, profiles
 from relu_bench.matrix import releases
-from relu_bench.plumbing import SUITE_FILES, asv, environments, history_commits, selected, tally
+from relu_bench.plumbing import SUITE_FILES, asv, define_machine, environments, history_commits, selected, tally
 from relu_bench.pythons import asv_environ, link_pythons
 from relu_bench.report.semantics import asv_environments, collect
 
@@ -97,7 +97,7 @@ def run(args):
     else:
         commits = [git.rev_parse("HEAD")]
 
-    asv("machine", "--yes", *(["--machine", args.machine] if args.machine else []), env=env, quiet=True)
+    define_machine(args.machine, env)
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as hashfile:
         hashfile.write("\n".join(commits) + "\n")
         hashfile.flush()

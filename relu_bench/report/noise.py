@@ -44,13 +44,18 @@ HOST_FIELDS = ("cpu", "num_cpu", "ram")
 
 
 def host_of(machine_dir):
-    """The hardware identity of an asv machine folder (its machine.json), e.g. 'Intel(R) Xeon(R) ... 2 cpus 24 GB'."""
+    """The hardware identity of an asv machine folder (its machine.json), e.g. 'Intel(R) Xeon(R) Processor, 2 CPUs,
+    24 GiB' (memory rounded: two machines of one kind differ by a few MB)."""
     path = Path(machine_dir) / "machine.json"
     try:
         info = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read {path}: {exc}") from None
-    return " ".join(str(info.get(k, "?")) for k in HOST_FIELDS)
+    cpu, cores, ram = (info.get(k) for k in HOST_FIELDS)
+    if not cpu:
+        raise UserError(f"{path} does not name its hardware (asv machine): run `relu-bench bench` to record it")
+    memory = f"{round(int(ram) / 2**30)} GiB" if str(ram).isdigit() else f"{ram} memory"
+    return f"{cpu}, {cores} CPUs, {memory}"
 
 
 def _slug(host):

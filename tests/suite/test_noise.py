@@ -1,6 +1,7 @@
 """The noise model (relu_bench/report/noise.py) on synthetic runs: a drift shared by every point of a run, a quiet
 compute-bound point, a memory-bound point whose figure is two-valued per run, and a real 10 % step."""
 
+import json
 import math
 import random
 
@@ -137,3 +138,21 @@ def test_asv_regressions_page_takes_each_point_s_threshold_from_the_machine_s_mo
     assert measured == pytest.approx(model.with_pair(noise.Pair(["a", "b"], "c0ffee", {point: {"raw": 0.01}})).limit(
         point, point, "raw") - 1) and measured < 0.30  # fmt: skip
     assert _GraphDataFilter._get_threshold(me, graph, {}, "relu.Forward.time_forward('x')") == 0.30
+
+
+def test_a_named_asv_machine_records_its_hardware_for_the_noise_model(tmp_path, monkeypatch):
+    from asv.machine import Machine
+
+    from relu_bench.plumbing import define_machine
+    from relu_bench.pythons import asv_environ
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    define_machine("aa1", dict(asv_environ(), HOME=str(tmp_path)))
+    stored = json.loads((tmp_path / ".asv-machine.json").read_text())["aa1"]
+    assert stored["cpu"] == Machine.get_defaults()["cpu"] and stored["machine"] == "aa1"
+    (tmp_path / "aa1").mkdir()
+    (tmp_path / "aa1" / "machine.json").write_text(json.dumps(stored))
+    assert noise.host_of(tmp_path / "aa1").startswith(stored["cpu"] + ", ")
+    (tmp_path / "aa1" / "machine.json").write_text('{"machine": "aa1"}')
+    with pytest.raises(noise.UserError, match="does not name its hardware"):
+        noise.host_of(tmp_path / "aa1")

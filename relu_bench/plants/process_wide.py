@@ -1,0 +1,127 @@
+"""Trials of the PR check's timing across processes on process-wide plants, which paired timing cannot see:
+
+    .venvs/tools/bin/python -m relu_bench.plants.process_wide [--trials 5] [--venv .venvs/pytensor-3.3.8] [--plant P]
+
+Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, so the whole process carries it:
+- `aa`: nothing (an identical tree: every SLOWER is a false alarm);
+- `thp-off`: numpy's huge-page advice turned off (memory only: placement of large arrays);
+- `thread`: a thread left running after import, copying 16 MB every 5 ms (memory bandwidth taken from the
+  benchmark, as a leaked background worker would).
+Every trial times BASE against each plant as the PR check does (relu_bench/prcheck.py run_processes: interleaved
+rounds, sequential rounds for undecided timings) and judges with the rule's Holm family, counting the paired
+tests the check also runs (p = 1: a process-wide change is invisible to them). The first TRIAL_PLAN.processes
+rounds are also judged alone: what the check saw without sequential rounds.
+"""
+
+import argparse
+import json
+import math
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+from relu_bench import git, prcheck
+from relu_bench.config import ROOT, profiles
+from relu_bench.rule import RULE, holm
+from relu_bench.trials import TRIAL_PLAN
+
+PLANTS = {
+    "aa": "",
+    "thp-off": """
+try:
+    from numpy._core import multiarray as _plant_multiarray
+except ImportError:
+    from numpy.core import multiarray as _plant_multiarray
+_plant_multiarray._set_madvise_hugepage(False)
+""",
+    "thread": """
+import threading as _plant_threading, time as _plant_time, numpy as _plant_np
+def _plant_copy(src=_plant_np.ones(2 * 1024 * 1024), dst=_plant_np.empty(2 * 1024 * 1024)):
+    while True:
+        _plant_np.copyto(dst, src)
+        _plant_time.sleep(0.005)
+_plant_threading.Thread(target=_plant_copy, daemon=True).start()
+""",
+}
+
+
+def plant_commit(base, name):
+    text = git.show(base, "relu_impls/__init__.py") + PLANTS[name]
+    tree = git.make_tree({"relu_impls/__init__.py": text}, base=base)
+    commit = git.commit_tree(tree, [base], f"experiment: process-wide plant {name}")
+    git.update_ref(f"refs/experiment/process-{name}", commit)
+    return commit
+
+
+def verdicts(found, rounds=None):
+    """{asv name: (ratio, p, significant)} of run_processes outcomes, on their first `rounds` rounds if given."""
+    summaries = {}
+    for name, r in found.items():
+        if not r.get("blocks"):
+            continue  # skipped on both sides
+        blocks = r["blocks"][:rounds] if rounds else r["blocks"]
+        summaries[name] = dict(prcheck.summarize(blocks, prcheck.t_test_p), n=len(blocks))
+    names = sorted(summaries)
+    ps = [summaries[n]["p"] for n in names] + [1.0] * len(names)  # the paired tests of the same family
+    significant = holm(ps, RULE.alpha)
+    return {n: (summaries[n]["ratio"], summaries[n]["p"], summaries[n]["n"], s) for n, s in zip(names, significant)}
+
+
+def slower(verdict):
+    return sorted(n for n, (ratio, _, _, sig) in verdict.items() if sig and ratio > RULE.threshold)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--venv", type=Path, action="append", default=[], help="environments (repeatable)")
+    parser.add_argument("--plant", action="append", choices=sorted(PLANTS), default=[])
+    parser.add_argument("--output", type=Path, default=ROOT / ".asv" / "process-wide")
+    args = parser.parse_args(argv)
+    venvs = args.venv or [ROOT / ".venvs" / "pytensor-3.3.8"]
+    base = git.rev_parse("HEAD")
+    commits = {name: plant_commit(base, name) for name in args.plant or sorted(PLANTS)}
+    bench = profiles()["pr"]["bench"][:1]  # the time_ benchmarks of the PR set
+    args.output.mkdir(parents=True, exist_ok=True)
+    log = []
+    with tempfile.TemporaryDirectory() as tmp:
+        suite = prcheck.judging_suite(Path(tmp), base)
+        conf = Path(tmp, "conf.json")
+        conf.write_text(json.dumps({"benchmark_dir": str(suite)}))
+        envs = [SimpleNamespace(name=v.name, _path=str(v.resolve()), requirements={}) for v in venvs]
+        for trial in range(1, args.trials + 1):
+            for name, commit in commits.items():
+                start = time.time()
+                found = prcheck.run_processes(conf, base, commit, envs, bench, replace(TRIAL_PLAN))
+                for env, outcome in found.items():
+                    if "error" in outcome:
+                        print(f"trial {trial} {name} {env}: {outcome['error']}", flush=True)
+                        continue
+                    first, full = verdicts(outcome, TRIAL_PLAN.processes), verdicts(outcome)
+                    row = {
+                        "trial": trial, "plant": name, "env": env, "seconds": round(time.time() - start),
+                        "slower_8": slower(first), "slower_seq": slower(full),
+                        "ratios": {n: [round(v[0], 4), v[2]] for n, v in full.items()},
+                    }  # fmt: skip
+                    log.append(row)
+                    top = sorted(full.items(), key=lambda item: -item[1][0])[:5]
+                    print(
+                        f"trial {trial} {name:8} {env}: SLOWER 8 rounds {len(row['slower_8'])}, sequential "
+                        f"{len(row['slower_seq'])}, {row['seconds']} s; top "
+                        + ", ".join(f"{n.split('(')[1].split(',')[0]} ×{v[0]:.3f}/{v[2]}r" for n, v in top),
+                        flush=True,
+                    )
+                (args.output / "trials.json").write_text(json.dumps(log, indent=1))
+    for name in commits:
+        rows = [r for r in log if r["plant"] == name]
+        caught8 = sum(bool(r["slower_8"]) for r in rows)
+        caught = sum(bool(r["slower_seq"]) for r in rows)
+        spent = statistics.median(r["seconds"] for r in rows) if rows else math.nan
+        print(f"{name}: failed {caught8}/{len(rows)} with 8 rounds, {caught}/{len(rows)} sequential; {spent:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
