@@ -2,6 +2,8 @@
 to judge: `of_timings` from paired timings (relu_bench/paired.py) and timings across processes
 (relu_bench/prcheck.py), `of_results` from asv result files of both commits (every other benchmark)."""
 
+from __future__ import annotations  # `float | None` on Python 3.8 and 3.9, the floor pyproject.toml declares
+
 from dataclasses import dataclass
 
 from relu_bench import asv_results

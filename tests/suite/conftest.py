@@ -1,6 +1,7 @@
 """Helpers the suite's tests share: the backend environments run_tests made, the `relu-bench` command,
 and scratch git copies of the project to commit changes in."""
 
+import math
 import os
 import shutil
 import subprocess
@@ -9,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from relu_bench.comparisons import of_timings
+from relu_bench.config import ROOT
+from relu_bench.paired import summarize
+from relu_bench.rule import judge
+from relu_bench.significance import t_test_p
+
 # asv environments outlive a test (building one costs a minute or two); git-ignored.
 ENV_DIR = ROOT / ".asv" / "test-env"
 GIT = ["git", "-c", "user.name=relu-bench test", "-c", "user.email=test@invalid"]
@@ -86,3 +92,29 @@ class Project:
 def new_project(tmp_path_factory):
     """Project(...) in a fresh directory."""
     return lambda name: Project(tmp_path_factory.mktemp(name))
+
+
+# Made-up timings for the rule's tests (relu_bench/rule.py), paired and across processes.
+
+
+def measured(factors, jitter=(1.0,), blocks=30):
+    """Paired outcomes of one environment, one timing per factor: HEAD = BASE × factor × jitter, block by block."""
+    outcome = {}
+    for i, factor in enumerate(factors):
+        pairs = [[1e-3, 1e-3 * factor * jitter[b % len(jitter)]] for b in range(blocks)]
+        outcome[f"relu.Forward.time_forward('v{i}')"] = dict(
+            {"label": f"variant=v{i}", "sides": ["ok", "ok"], "blocks": pairs}, **summarize(pairs)
+        )
+    return {"env": outcome}
+
+
+def judged(outcomes, across=None):
+    return judge(of_timings(outcomes, across))
+
+
+def across_processes(factors, jitter=(1.0,), rounds=8):
+    """Outcomes across processes in the same shape: one [BASE, HEAD] block per round."""
+    outcome = measured(factors, jitter, rounds)["env"]
+    for result in outcome.values():
+        result["p"] = t_test_p([math.log(h / b) for b, h in result["blocks"]])
+    return {"env": outcome}

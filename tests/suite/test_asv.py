@@ -127,6 +127,7 @@ def python_of(venv):
     return python
 
 
+@pytest.mark.slow  # runs in every backend environment (a minute or more)
 def test_asv_check_passes(backend_venv, tmp_path):
     conf = scratch_conf(tmp_path, tmp_path / "env")
     run = subprocess.run(

@@ -1,6 +1,6 @@
 """relu_bench/prcheck.py: what the check adds to the rule, so that a run that measured nothing cannot pass."""
 
-from test_rule import judged, measured
+from conftest import judged, measured
 
 from relu_bench.comparisons import Comparison
 from relu_bench.prcheck import uncompared_families, vanished_timings

@@ -286,6 +286,7 @@ def test_link_without_asv_nav_still_links():
     assert 'id="relu-report-link" href="report/index.html"' in text
 
 
+@pytest.mark.slow  # runs in every backend environment (a minute or more)
 def test_collect_measures_in_each_backend_venv(results, backend_venvs):
     machine = results / MACHINE
     shutil.rmtree(machine / "semantics")

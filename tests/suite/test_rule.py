@@ -1,36 +1,12 @@
 """The pull-request check's rule (relu_bench/rule.py) on made-up numbers: paired and across-process timings
 turned into comparisons (relu_bench/comparisons.py) and judged."""
 
-import math
 import traceback
 
+from conftest import across_processes, judged, measured
+
 from relu_bench.comparisons import Comparison, of_timings
-from relu_bench.paired import summarize
 from relu_bench.rule import FAILED, FASTER, NEW, RULE, SAME, SKIPPED, SLOWER, VANISHED, WORSE, exit_code, holm, judge
-from relu_bench.significance import t_test_p
-
-
-def measured(factors, jitter=(1.0,), blocks=30):
-    """Paired outcomes of one environment, one timing per factor: HEAD = BASE × factor × jitter, block by block."""
-    outcome = {}
-    for i, factor in enumerate(factors):
-        pairs = [[1e-3, 1e-3 * factor * jitter[b % len(jitter)]] for b in range(blocks)]
-        outcome[f"relu.Forward.time_forward('v{i}')"] = dict(
-            {"label": f"variant=v{i}", "sides": ["ok", "ok"], "blocks": pairs}, **summarize(pairs)
-        )
-    return {"env": outcome}
-
-
-def judged(outcomes, across=None):
-    return judge(of_timings(outcomes, across))
-
-
-def across_processes(factors, jitter=(1.0,), rounds=8):
-    """Outcomes across processes in the same shape: one [BASE, HEAD] block per round."""
-    outcome = measured(factors, jitter, rounds)["env"]
-    for result in outcome.values():
-        result["p"] = t_test_p([math.log(h / b) for b, h in result["blocks"]])
-    return {"env": outcome}
 
 
 def test_a_process_wide_slowdown_that_pairing_cannot_see_is_flagged():
