@@ -84,10 +84,13 @@ def fastest_changes(timings, model):
     for (linker, shape, dtype, function), by_release in sorted(groups.items()):
         for r1, r2 in _neighbours(by_release):
             a, b = by_release[r1], by_release[r2]
-            # A new winner counts when it beats the old one, in the later release, beyond the noise. An old winner
-            # the later release lacks is an availability change; which of the near-ties won before is noise.
+            # A new winner counts when the two are apart by the rule in both releases: it beats the old one in the
+            # later release, and lost to it in the earlier one (or was not there). An old winner the later release
+            # lacks is an availability change; which of two near-ties won is noise.
             old_in_b = timings_by_key.get((r2, linker, shape, dtype, a.variant, function))
-            if a.variant != b.variant and old_in_b is not None and moved(b, old_in_b, model):
+            new_in_a = timings_by_key.get((r1, linker, shape, dtype, b.variant, function))
+            swapped = old_in_b is not None and moved(b, old_in_b, model)
+            if a.variant != b.variant and swapped and (new_in_a is None or moved(a, new_in_a, model)):
                 subject = f"fastest {function}, {linker}, {shape} {dtype}"
                 detail = f"{a.variant} ({fmt_time(a.seconds)}) → {b.variant} ({fmt_time(b.seconds)})"
                 changes.append(Change("fastest", r1, r2, subject, detail))

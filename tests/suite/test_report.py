@@ -205,6 +205,11 @@ def test_a_new_fastest_variant_is_listed_only_when_it_beats_the_old_one_beyond_t
     beaten += [timing("2.18", "half_abs", 1.0), timing("2.18", "switch_lt", 0.5)]
     (change,) = report_changes.fastest_changes(beaten, noise.UNMEASURED)
     assert change.detail.startswith("half_abs (") and "→ switch_lt (" in change.detail
+    # mul_gt_lt and half_abs tied in 0.8.2 (143 and 144 µs); in 0.9.0 mul_gt_lt became slow and half_abs (142 µs)
+    # leads: the time change is listed, a "fastest" change from a near-tie is not
+    tied = [timing("2.9", "mul_gt_lt", 1.43), timing("2.9", "half_abs", 1.44)]
+    tied += [timing("2.18", "half_abs", 1.42), timing("2.18", "mul_gt_lt", 5.0)]
+    assert report_changes.fastest_changes(tied, noise.UNMEASURED) == []
 
 
 def test_link_into_asv_index(tmp_path):
