@@ -7,7 +7,7 @@ from __future__ import annotations  # `float | None` on Python 3.8 and 3.9, the 
 from dataclasses import dataclass
 
 from relu_bench import asv_results
-from relu_bench.rule import FAILED, FIXED, NEW, SAME, SKIPPED, VANISHED
+from relu_bench.rule import FAILED, FIXED, NEW, SAME, SKIPPED, STILL_FAILING, VANISHED
 from relu_bench.worker import exception_line
 from relu_impls.releases import release_label  # imports no backend
 
@@ -64,7 +64,9 @@ def of_timings(paired_results, process_results=None):
 def _sides(c, sides, where):
     """Set c's status from the two sides' states ("ok", {"skip": why}, {"error": traceback})."""
     base_side, head_side = sides
-    if "error" in head_side:
+    if "error" in head_side and "error" in base_side:
+        c.status, c.note = STILL_FAILING, f"raised in BASE and HEAD{where}: " + exception_line(head_side["error"])
+    elif "error" in head_side:
         c.status, c.note = FAILED, f"raised in HEAD{where}: " + exception_line(head_side["error"])
     elif "error" in base_side:
         c.status, c.note = FIXED, f"failed in BASE{where}"
@@ -97,6 +99,8 @@ def of_results(benchmarks, base, head, env_names):
                 head_state, base_state = asv_results.state(c.head), asv_results.state(c.base)
                 if h_points is None:
                     c.status, c.note = VANISHED, "no result for HEAD (environment or build failed?)"
+                elif head_state == asv_results.FAILED and base_state == asv_results.FAILED and b_points is not None:
+                    c.status, c.note = STILL_FAILING, "raised or timed out in BASE and HEAD (see the log)"
                 elif head_state == asv_results.FAILED:
                     c.status, c.note = FAILED, "raised or timed out in HEAD (see the log)"
                 elif head_state == asv_results.SKIPPED and base_state != asv_results.MEASURED:

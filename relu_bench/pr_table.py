@@ -3,7 +3,21 @@ unchanged ones (same, or skipped on both sides) in a collapsed table below it, a
 
 import math
 
-from relu_bench.rule import BETTER, FAILED, FASTER, FIXED, NEW, RULE, SAME, SKIPPED, SLOWER, VANISHED, WORSE, exit_code
+from relu_bench.rule import (
+    BETTER,
+    FAILED,
+    FASTER,
+    FIXED,
+    NEW,
+    RULE,
+    SAME,
+    SKIPPED,
+    SLOWER,
+    STILL_FAILING,
+    VANISHED,
+    WORSE,
+    exit_code,
+)
 
 MARK = {
     FAILED: "❌",
@@ -15,6 +29,7 @@ MARK = {
     BETTER: "🟢",
     FIXED: "🟢",
     NEW: "🆕",
+    STILL_FAILING: "⚠️",
 }
 SEVERITY = {FAILED: 0, VANISHED: 0, SLOWER: 1, WORSE: 1}
 # Rows that say nothing changed: most of a run (180 of 180 on a quiet pull request), collapsed.
@@ -43,7 +58,7 @@ def row(c):
     ratio = f"{c.ratio:.3f}" if c.ratio is not None and math.isfinite(c.ratio) else "—"
     status = f"{MARK.get(c.status, '')} {c.status}".strip()
     why = [f"p={c.p:.2g}"] if c.p is not None else []
-    if c.status in (FAILED, VANISHED, FIXED, SKIPPED):
+    if c.status in (FAILED, VANISHED, FIXED, SKIPPED, STILL_FAILING):
         status += f": {c.note}"
     elif c.note:
         why.append(c.note)

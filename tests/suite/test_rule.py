@@ -6,7 +6,21 @@ import traceback
 from conftest import across_processes, judged, measured
 
 from relu_bench.comparisons import Comparison, of_timings
-from relu_bench.rule import FAILED, FASTER, NEW, RULE, SAME, SKIPPED, SLOWER, VANISHED, WORSE, exit_code, holm, judge
+from relu_bench.rule import (
+    FAILED,
+    FASTER,
+    NEW,
+    RULE,
+    SAME,
+    SKIPPED,
+    SLOWER,
+    STILL_FAILING,
+    VANISHED,
+    WORSE,
+    exit_code,
+    holm,
+    judge,
+)
 
 
 def test_a_process_wide_slowdown_that_pairing_cannot_see_is_flagged():
@@ -152,3 +166,11 @@ def test_a_failure_outranks_a_slowdown():
     slower = Comparison("relu.Forward.time_forward", "variant=v", "env", "time", "seconds", 1.0, 2.0, status=SLOWER)
     broken = Comparison("relu.Forward.time_forward", "variant=w", "env", "time", "seconds", 1.0, None, status=FAILED)
     assert exit_code([slower, broken]) == 2
+
+
+def test_a_timing_that_fails_in_base_and_head_is_still_failing_shown_not_blocking():
+    outcome = {"t": {"label": "", "sides": [{"error": "E: x\n"}, {"error": "E: x\n"}], "blocks": []}}
+    (c,) = judge(of_timings({"env": outcome}))
+    assert c.status == STILL_FAILING and exit_code([c]) == 0 and "BASE and HEAD" in c.note
+    head_only = {"t": {"label": "", "sides": ["ok", {"error": "E: x\n"}], "blocks": []}}
+    assert exit_code(judge(of_timings({"env": head_only}))) == 2
