@@ -5,6 +5,7 @@
 Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, so the whole process carries it:
 - `aa`: nothing (an identical tree: every SLOWER is a false alarm);
 - `thp-off`: numpy's huge-page advice turned off (memory only: placement of large arrays);
+- `o1`: the library's C compiled with -O1 after its own -O3 (every compiled function of the process);
 - `thread`: a thread left running after import, copying 16 MB every 5 ms (memory bandwidth taken from the
   benchmark, as a leaked background worker would).
 Every trial times BASE against each plant as the PR check does (relu_bench/prcheck.py run_processes: interleaved
@@ -36,6 +37,12 @@ try:
 except ImportError:
     from numpy.core import multiarray as _plant_multiarray
 _plant_multiarray._set_madvise_hugepage(False)
+""",
+    "o1": """
+import os as _plant_os
+_PLANT_FLAGS = {"THEANO_FLAGS": "gcc.cxxflags", "AESARA_FLAGS": "gcc__cxxflags", "PYTENSOR_FLAGS": "gcc__cxxflags"}
+for _plant_var, _plant_flag in _PLANT_FLAGS.items():
+    _plant_os.environ[_plant_var] = ",".join(filter(None, [_plant_os.environ.get(_plant_var), f"{_plant_flag}=-O1"]))
 """,
     "thread": """
 import threading as _plant_threading, time as _plant_time, numpy as _plant_np
