@@ -75,6 +75,16 @@ def caught(first, second, model, factor, form="run"):
     return len(_flags(first, second, logs, model, form, math.log(factor)))
 
 
+# What a timing depends on in a commit: two commits with the same of these time the same code (the history's own
+# A/A pairs: commits that changed only docs, workflows or the tools).
+MEASURED_CODE = ("relu_impls", "asv_bench/benchmarks", "asv.conf.json")
+
+
+def repeats(commits, same):
+    """[(older, newer)] of consecutive `commits` (oldest first) for which same(older, newer) holds."""
+    return [(a, b) for a, b in zip(commits, commits[1:]) if same(a, b)]
+
+
 def pair(machines, commit, agreement_, hours_apart=None):
     """The noise model's record of this A/A pair."""
     return Pair(list(machines), commit, agreement_.logs, hours_apart)
@@ -85,4 +95,4 @@ def label(point):
     return f"{entry} [{release}]"
 
 
-__all__ = ["FORMS", "RULE_FORMS", "Agreement", "agreement", "caught", "figures", "label", "pair"]
+__all__ = ["FORMS", "MEASURED_CODE", "RULE_FORMS", "Agreement", "agreement", "caught", "figures", "label", "pair"]

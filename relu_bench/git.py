@@ -50,6 +50,11 @@ def has_path(commit, path, repo=ROOT):
     return resolve(f"{commit}:{path}", repo) is not None
 
 
+def same_trees(a, b, paths, repo=ROOT):
+    """Do commits a and b hold the same `paths` (each a file or folder; missing in both counts as the same)?"""
+    return all(resolve(f"{a}:{path}", repo) == resolve(f"{b}:{path}", repo) for path in paths)
+
+
 def first_parent(last, repo=ROOT):
     """The newest `last` commits of HEAD's first-parent line, newest first."""
     return git("rev-list", "--first-parent", f"--max-count={last}", "HEAD", repo=repo).split()

@@ -18,6 +18,10 @@ misses the drift of an hour.
 run 2 at a time is made F times slower, its spread kept: what a real change of that
 size looks like.
 
+`--history MACHINE` (instead of two machines): the history's own A/A pairs, consecutive
+commits with results on MACHINE whose measured code (relu_impls/, the suite, asv.conf.json)
+is the same: each pair is judged and, with --store, added to the model.
+
 Exit status: 0 no rule flags a point, 1 some point is flagged, 2 nothing to compare
 (or unreadable results).
 """
@@ -37,7 +41,8 @@ FORM_NAMES = {"raw": "raw", "floor": "÷ copy floor", "run": "÷ run drift"}
 
 def setup_arguments(subparsers):
     parser = add_command(subparsers, "agree", __doc__, run)
-    parser.add_argument("machines", nargs=2, metavar="MACHINE", help="asv machine names of the two runs")
+    parser.add_argument("machines", nargs="*", metavar="MACHINE", help="asv machine names of the two runs")
+    parser.add_argument("--history", metavar="MACHINE", help="pairs of commits of MACHINE that time the same code")
     parser.add_argument("--commit", help="a commit hash or prefix (default: the newest with results, per machine)")
     parser.add_argument("--results-dir", type=Path, default=asv_path("results_dir"), help="asv's results_dir")
     parser.add_argument("--store", action="store_true", help="add this pair to the computer's noise model")
@@ -54,15 +59,44 @@ def _started(run):
 def run(args):
     if any(f <= 1 for f in args.power):
         raise UserError(f"--power takes factors above 1 (a slowdown), got {', '.join(map(str, args.power))}")
+    if bool(args.history) == (len(args.machines) == 2) or len(args.machines) not in (0, 2):
+        raise UserError("name two machines (two runs of one commit), or --history MACHINE")
+    if args.history:
+        return _history(args)
     runs = [read_run(args.results_dir, m, args.commit) for m in args.machines]
+    if runs[0].commit != runs[1].commit:
+        raise UserError(f"the runs hold different commits ({runs[0].commit[:8]}, {runs[1].commit[:8]}): name one")
+    return _judge(args, runs, list(args.machines), runs[0].commit)
+
+
+def _history(args):
+    from asv.results import iter_results_for_machine
+
+    from relu_bench import git
+    from relu_bench.agree import MEASURED_CODE, repeats
+
+    dated = {r.commit_hash: r.date or 0 for r in iter_results_for_machine(str(args.results_dir), args.history)}
+    commits = sorted(dated, key=dated.get)
+    found = repeats(commits, lambda a, b: git.same_trees(a, b, MEASURED_CODE))
+    print(f"{args.history}: {len(commits)} commits with results, {len(found)} consecutive pairs timing the same code")
+    if not found:
+        return 2
+    codes = []
+    for a, b in found:
+        runs = [read_run(args.results_dir, args.history, c) for c in (a, b)]
+        print()
+        codes.append(_judge(args, runs, [args.history, args.history], f"{a[:8]}..{b[:8]}"))
+    return max(codes)
+
+
+def _judge(args, runs, machines, key):
+    """Compare two Runs, print what agree prints, store the pair with --store; the exit status."""
     hosts = {noise.host_of(r.mdir) for r in runs}
     if len(hosts) != 1:
         raise UserError(f"the two runs are of different computers ({' / '.join(sorted(hosts))}): no A/A pair")
-    if runs[0].commit != runs[1].commit:
-        raise UserError(f"the runs hold different commits ({runs[0].commit[:8]}, {runs[1].commit[:8]}): name one")
-    host, commit = hosts.pop(), runs[0].commit
+    host = hosts.pop()
     stored = noise.load(args.results_dir, host)
-    model = stored.without(args.machines, commit)
+    model = stored.without(machines, key)
     first, second = (figures(r) for r in runs)
     found = agreement(first, second, model)
     if not found.logs:
@@ -71,8 +105,7 @@ def run(args):
     starts = [_started(r) for r in runs]
     hours = abs(starts[1] - starts[0]) / 3.6e6 if None not in starts else None
     apart = f", started {hours:.2f} h apart" if hours is not None else ""
-    m1, m2 = args.machines
-    print(f"{m2} ÷ {m1}, commit {commit[:8]}, {host}{apart}")
+    print(f"{machines[1]} ÷ {machines[0]}, {key[:18]}, {host}{apart}")
     print(f"{len(found.logs)} points in both runs ({found.only_in_one} in one only)")
     for form, name in FORM_NAMES.items():
         median, (worst, ratio) = found.spread(form)
@@ -90,6 +123,6 @@ def run(args):
     for point, logs in sorted(found.logs.items(), key=lambda item: -abs(item[1]["run"]))[:WORST]:
         print(f"  ×{math.exp(logs['run']):.3f} (raw ×{math.exp(logs['raw']):.3f})  {label(point)}")
     if args.store:
-        path = stored.with_pair(pair(args.machines, commit, found, hours)).save(args.results_dir)
+        path = stored.with_pair(pair(machines, key, found, hours)).save(args.results_dir)
         print(f"\nstored in {path}")
     return 1 if any(found.flagged.values()) else 0

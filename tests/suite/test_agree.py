@@ -1,8 +1,12 @@
 """`relu-bench agree`: two runs of one commit compared point by point, judged by the machine's noise model."""
 
 import math
+import shutil
+from pathlib import Path
 
-from relu_bench.agree import agreement, caught, label
+from conftest import relu_bench
+
+from relu_bench.agree import agreement, caught, label, repeats
 from relu_bench.report.noise import DEFAULT_LIMIT, UNMEASURED, point_key
 from relu_bench.report.results import Measurement, Release
 
@@ -55,3 +59,32 @@ def test_power_counts_the_points_a_change_of_that_size_would_flag():
     assert caught(first, second, UNMEASURED, DEFAULT_LIMIT * 0.95) == 0
     noisy = run(1.0, 2.0, 3.0, width=0.3)  # quartiles as wide as the change: not caught
     assert caught(first, noisy, UNMEASURED, DEFAULT_LIMIT * 1.05) == 0
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
+
+
+def test_agree_stores_a_pair_that_then_sets_the_report_s_rule(tmp_path):
+    results = Path(shutil.copytree(FIXTURE, tmp_path / "results"))
+    shutil.copytree(results / "fixture", results / "again")
+    proc = relu_bench("agree", "fixture", "again", "--results-dir", results, "--store", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "raw: median |log ratio| 0.00%" in proc.stdout and "no A/A pair is stored" in proc.stdout
+    (stored,) = (results / "noise").glob("*.json")
+    assert stored.name.startswith("AMD-EPYC")
+    out = tmp_path / "report"
+    relu_bench("report", "--results-dir", results, "--machine", "fixture", "build", "--out", out, check=True)
+    assert "A/A pair(s) of runs on this machine (AMD EPYC, 2 CPUs, 24 GiB)" in (out / "report.md").read_text()
+    stored.write_text("[1, 2")
+    proc = relu_bench("agree", "fixture", "again", "--results-dir", results, capture_output=True, text=True)
+    assert proc.returncode == 2 and str(stored) in proc.stderr
+
+
+def test_agree_wants_two_machines_or_the_history(tmp_path):
+    proc = relu_bench("agree", "only-one", "--results-dir", tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2 and "name two machines" in proc.stderr
+
+
+def test_the_history_s_repeats_are_consecutive_commits_timing_the_same_code():
+    same = {("a", "b"), ("c", "d")}
+    assert repeats(["a", "b", "c", "d"], lambda x, y: (x, y) in same) == [("a", "b"), ("c", "d")]
