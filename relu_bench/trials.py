@@ -122,3 +122,23 @@ def sequential(arms, regexes, plan, suite, undecided, run=run_worker):
         interleaved(arms, again, plan, suite, seed=done, run=run, rounds=rounds, outcomes=outcomes)
         done += rounds
     return outcomes
+
+
+def two_arms(a_python, b_python, entry, tree, suite=SUITE):
+    """measure(n) -> (a's, b's) per-process figures of n more interleaved rounds of two environments timing one asv
+    entry (a benchmark with its parameters); RuntimeError where either gives no figure."""
+    arms = [Arm("a", a_python, tree), Arm("b", b_python, tree)]
+    regex = f"^{re.escape(entry)}$"
+    rounds = iter(range(1, 1 << 30))
+
+    def measure(n):
+        found = interleaved(arms, [regex], TrialPlan(processes=n), suite, seed=next(rounds))
+        figures = []
+        for arm in ("a", "b"):
+            outcome = next(iter(found[arm].values()), None)
+            if outcome is None or outcome.state != "ok" or not outcome.figures:
+                raise RuntimeError(f"{entry}: {outcome.state if outcome else 'no such benchmark'}")
+            figures.append(outcome.figures)
+        return figures
+
+    return measure

@@ -15,6 +15,7 @@ from pathlib import Path
 from relu_bench import bisect_record
 from relu_bench.report import bisections as report_bisections
 from relu_bench.report import changes as report_changes
+from relu_bench.report import confirm as report_confirm
 from relu_bench.report import noise
 from relu_bench.report import plots as report_plots
 from relu_bench.report import render as report_render
@@ -105,7 +106,8 @@ def build(results_dir, out_dir, machine=None, commit=None):
     floors = report_tables.Floors(timings)
     model = noise.load(results_dir, noise.host_of(mdir))
     changes = report_bisections.annotate(
-        report_changes.all_changes(timings, semantics, POINT_NAMES, model), bisect_record.load_all()
+        report_changes.all_changes(timings, semantics, POINT_NAMES, model, report_confirm.load(mdir, commit)),
+        bisect_record.load_all(),
     )
     date = max(f.date or 0 for f in files) / 1000
     ordered = lineage(set(releases.values()))

@@ -4,6 +4,7 @@ Neighbours are consecutive releases in lineage order among those that have the
 series (a variant a release lacks is compared across the gap).
 """
 
+import statistics
 from dataclasses import dataclass, replace
 
 from relu_bench.report.series import fastest, fmt_time, lineage
@@ -44,16 +45,53 @@ def _series(timings):
     return series
 
 
+def neighbour_pairs(timings):
+    """(Measurement a, Measurement b) of every series' neighbouring releases, in series order."""
+    for _, by_release in sorted(_series(timings).items()):
+        for r1, r2 in _neighbours(by_release):
+            yield by_release[r1], by_release[r2]
+
+
+def in_doubt(timings, model):
+    """[(a, b)] of neighbouring releases apart by the model's TARGET or more, but not beyond the noise of the two
+    points: what one run cannot decide, and fresh interleaved processes can (relu_bench/report/confirm.py)."""
+    found = []
+    for a, b in neighbour_pairs(timings):
+        if max(a.seconds, b.seconds) / min(a.seconds, b.seconds) >= model.target and not moved(a, b, model):
+            found.append((a, b))
+    return found
+
+
+def confirmed_changes(records, timings):
+    """Time changes that fresh interleaved processes confirmed (records of relu_bench/report/confirm.py), for pairs
+    the figures alone left in doubt."""
+    by_point = {(a.release.label, b.release.label, a.entry): (a, b) for a, b in neighbour_pairs(timings)}
+    changes = []
+    for r in records:
+        pair = by_point.get((r["before"], r["after"], r["entry"]))
+        if pair is None or r["verdict"] != "changed":
+            continue
+        a, b = pair
+        before, after = (statistics.median(f) for f in r["figures"])
+        factor = max(before, after) / min(before, after)
+        way = "slower" if after > before else "faster"
+        subject = f"{a.variant} {a.function}, {a.linker}, {a.shape} {a.dtype}"
+        detail = (
+            f"{fmt_time(before)} → {fmt_time(after)} ({factor:.2f}x {way}; confirmed: each of "
+            f"{len(r['figures'][0])} fresh processes of one apart from every one of the other)"
+        )
+        changes.append(Change("time", a.release, b.release, subject, detail, factor))
+    return changes
+
+
 def unreachable(timings, model):
     """[(Measurement a, Measurement b, limit)] of neighbouring releases whose noise would hide a real change of the
     model's TARGET size (at 90 % power): what the report cannot promise to see on this machine."""
-    found = []
-    for _, by_release in sorted(_series(timings).items()):
-        for r1, r2 in _neighbours(by_release):
-            a, b = by_release[r1], by_release[r2]
-            if not model.reaches(a.point, b.point):
-                found.append((a, b, model.limit(a.point, b.point)))
-    return found
+    return [
+        (a, b, model.limit(a.point, b.point))
+        for a, b in neighbour_pairs(timings)
+        if not model.reaches(a.point, b.point)
+    ]
 
 
 def _neighbours(by_release):
@@ -130,8 +168,10 @@ def semantics_changes(semantics, points):
     return changes
 
 
-def all_changes(timings, semantics, points, model):
-    """Every change, grouped by release pair in lineage order; time changes largest first within a pair."""
+def all_changes(timings, semantics, points, model, confirmed=()):
+    """Every change, grouped by release pair in lineage order; time changes largest first within a pair.
+    `confirmed`: records of relu_bench/report/confirm.py, for the pairs the figures left in doubt."""
     changes = timing_changes(timings, model) + fastest_changes(timings, model) + semantics_changes(semantics, points)
+    changes += confirmed_changes(confirmed, timings)
     kinds = ["semantics", "availability", "fastest", "time"]
     return sorted(changes, key=lambda c: (c.before.order, c.after.order, kinds.index(c.kind), -c.size, c.subject))

@@ -84,6 +84,8 @@ class NoiseModel:
     host: str
     pairs: list = field(default_factory=list)
 
+    target = TARGET  # the change every comparison should see (9 times in 10)
+
     @property
     def measured(self):
         return bool(self.pairs)
