@@ -87,9 +87,6 @@ def render(comparisons, base, head, rule=RULE):
         f"{len(comparisons)} comparisons; "
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + (";" if any(counts.values()) else "")
-        + f" rule: time slower when head/base > {rule.threshold}, paired in one process (signed-rank test) or "
-        f"across processes (t-test of the rounds), significant at family-wise α={rule.alpha} (Holm); track_ "
-        f"figures fail on any increase (instructions: beyond {rule.instructions}, unless the same variant got "
-        f"significantly faster; page faults: by more than {rule.faults}). Exit status {code}.",
+        + f" rule: {rule.describe()}. Exit status {code}.",
     ]
     return "\n".join(lines) + "\n"

@@ -43,6 +43,17 @@ class Rule:
     peakmem: float = 1.5
 
 
+    def describe(self):
+        """The rule in words: the PR table prints it, the docs refer to it."""
+        return (
+            f"time slower when head/base > {self.threshold}, paired in one process (signed-rank test) or across "
+            f"processes (t-test of the rounds; undecided timings get more rounds), significant at "
+            f"family-wise α={self.alpha} (Holm); track_ figures fail on any increase (instructions: beyond "
+            f"{self.instructions}, unless the same variant got significantly faster; page faults: by more than "
+            f"{self.faults}); a benchmark failing in BASE and HEAD is still failing, not blocking"
+        )
+
+
 RULE = Rule()
 
 # STILL_FAILING: failed in BASE and in HEAD, so not this pull request's doing: shown, not blocking (the fix itself
