@@ -18,6 +18,7 @@ from relu_bench.paired import PLAN, summarize, time_trees
 from relu_bench.rule import BETTER, FAILED, FASTER, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from relu_bench.significance import t_test_p
 from relu_bench.trials import TRIAL_PLAN, Arm, broken_state, sequential
+from relu_bench.worker import python_of
 from relu_impls.releases import release_label  # imports no backend
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
@@ -64,7 +65,7 @@ def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
     found = {}
     with trees(conf_path, base, head) as (suite, both):
         for e in envs:
-            python = Path(e._path, "bin", "python")
+            python = python_of(e)
             print(f"paired timing in {e.name}", flush=True)
             try:
                 found[env_label(e)] = time_trees(python, suite, both, bench, plan)
@@ -105,7 +106,7 @@ def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE
     with trees(conf_path, base, head) as (suite, both):
         for e in envs:
             print(f"timing across processes in {e.name}", flush=True)
-            python = Path(e._path, "bin", "python")
+            python = python_of(e)
             arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
             outcomes = sequential(arms, bench, plan, suite, lambda found: undecided(_summaries(found), rule))
             if broken_state(outcomes):

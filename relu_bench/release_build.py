@@ -14,6 +14,7 @@ from pathlib import Path
 
 from relu_bench.config import ROOT, load_asv_conf
 from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.worker import python_of
 from relu_impls.releases import known_fix
 
 IMPORT_CHECK = "import relu_impls; b = relu_impls.load_backend(); print(b.name, b.version)"
@@ -60,7 +61,7 @@ def build(line, env_dir, tree=ROOT):
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(saved)
-    python = Path(env._path, "bin", "python")
+    python = python_of(env)
     check = subprocess.run(
         [str(python), "-c", IMPORT_CHECK],
         capture_output=True,

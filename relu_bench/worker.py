@@ -47,3 +47,8 @@ def state_of(side):
     if "skip" in side:
         return "skipped: " + side["skip"]
     return "failed: " + exception_line(side["error"])
+
+
+def python_of(environment):
+    """The interpreter of an asv Environment (asv keeps its folder in a private attribute, read only here)."""
+    return Path(environment._path, "bin", "python")
