@@ -7,7 +7,7 @@ from __future__ import annotations  # `float | None` on Python 3.8 and 3.9, the 
 from dataclasses import dataclass
 
 from relu_bench import asv_results
-from relu_bench.rule import FAILED, FIXED, NEW, SAME, SKIPPED, STILL_FAILING, VANISHED
+from relu_bench.rule import FAILED, FIXED, NEW, POOLED, SAME, SKIPPED, STILL_FAILING, VANISHED
 from relu_bench.worker import exception_line
 from relu_impls.releases import release_label  # imports no backend
 
@@ -57,6 +57,12 @@ def of_timings(paired_results, process_results=None):
                 if other is not None and other.get("blocks"):
                     c.process_ratio, c.process_p = other["ratio"], other["p"]
                     c.note += f"; separate processes ×{other['ratio']:.3f}, {len(other['blocks'])} rounds"
+            comparisons.append(c)
+        mean = across.get(POOLED) if "error" not in across else None
+        if mean is not None and mean.get("p") is not None:
+            c = Comparison(POOLED, mean["label"], env, "time", "", 1.0, mean["ratio"])
+            c.process_ratio, c.process_p = mean["ratio"], mean["p"]
+            c.note = f"separate processes ×{mean['ratio']:.3f}, p={mean['p']:.2g}, {len(mean['blocks'])} rounds"
             comparisons.append(c)
     return comparisons
 

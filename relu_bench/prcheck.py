@@ -5,6 +5,7 @@ rule (relu_bench/rule.py) over all of it."""
 import json
 import math
 import shutil
+import statistics
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from relu_bench.comparisons import Comparison, of_results, of_timings
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
 from relu_bench.paired import PLAN, summarize, time_trees
-from relu_bench.rule import BETTER, FAILED, FASTER, RULE, SAME, SLOWER, VANISHED, WORSE, judge
+from relu_bench.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from relu_bench.significance import t_test_p
 from relu_bench.trials import TRIAL_PLAN, Arm, broken_state, sequential
 from relu_bench.worker import python_of
@@ -93,6 +94,23 @@ def undecided(found, rule=RULE):
     )
 
 
+def pooled(found, rounds):
+    """One more outcome across processes: per round, the mean log ratio of every timing measured in it, over the
+    first `rounds` rounds (those all timings had: extra rounds go to undecided timings only, and would bias it).
+
+    A process-wide change moves many timings at once, while the draw of one process's memory layout moves each
+    timing its own way: the mean sees the change through less noise, and as one test it costs the family one
+    member, not one per timing.
+    """
+    usable = [r for r in found.values() if len(r.get("blocks") or []) >= rounds]
+    if not usable or rounds < 3:
+        return None
+    means = [statistics.fmean(math.log(r["blocks"][i][1] / r["blocks"][i][0]) for r in usable) for i in range(rounds)]
+    blocks = [[1.0, math.exp(m)] for m in means]
+    label = f"the mean of {len(usable)} timings, round by round"
+    return dict({"label": label, "sides": ["ok", "ok"], "blocks": blocks}, **summarize(blocks, t_test_p))
+
+
 def _summaries(outcomes):
     names = set(outcomes["base"]) & set(outcomes["head"])
     return {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in names}
@@ -113,6 +131,9 @@ def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE
                 found[env_label(e)] = {"error": broken_state(outcomes)}
                 continue
             found[env_label(e)] = _summaries(outcomes)
+            mean = pooled(found[env_label(e)], plan.processes)
+            if mean:
+                found[env_label(e)][POOLED] = mean
     return found
 
 

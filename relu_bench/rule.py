@@ -9,7 +9,10 @@ its defaults are RULE's below, the one place to tune them:
   log ratios), which alone sees what relu_impls sets for a whole process
   (flags, environment, config: the paired process imports the library once).
   It is SLOWER when either ratio is beyond --threshold AND that test is
-  significant, Holm-corrected over all tests of the run at family-wise --alpha;
+  significant, Holm-corrected over all tests of the run at family-wise --alpha
+  (half of it, where the run also has the pooled test across processes: the
+  mean of every timing's log ratio, round by round, which sees a process-wide
+  change through less noise and gets the other half);
   FASTER likewise below 1/--threshold (and neither slower);
 - a track_ figure (graph nodes, loops: deterministic) is WORSE when it grew at
   all; instructions per call (valgrind, near deterministic) when they grew
@@ -42,12 +45,12 @@ class Rule:
     # Peak memory: one figure per commit, no statistics.
     peakmem: float = 1.5
 
-
     def describe(self):
         """The rule in words: the PR table prints it, the docs refer to it."""
         return (
             f"time slower when head/base > {self.threshold}, paired in one process (signed-rank test) or across "
-            f"processes (t-test of the rounds; undecided timings get more rounds), significant at "
+            f"processes (t-test of the rounds, of each timing and of their mean; undecided timings get more rounds), "
+            f"significant at "
             f"family-wise α={self.alpha} (Holm); track_ figures fail on any increase (instructions: beyond "
             f"{self.instructions}, unless the same variant got significantly faster; page faults: by more than "
             f"{self.faults}); a benchmark failing in BASE and HEAD is still failing, not blocking"
@@ -55,6 +58,7 @@ class Rule:
 
 
 RULE = Rule()
+POOLED = "(every timing)"  # the mean of a run's timings across processes, round by round (relu_bench/prcheck.py)
 
 # STILL_FAILING: failed in BASE and in HEAD, so not this pull request's doing: shown, not blocking (the fix itself
 # would otherwise be blocked by what it does not touch).
@@ -110,7 +114,7 @@ def judge(comparisons, rule=RULE):
         else:  # peakmem and the like: one measurement, no statistics
             c.status = SLOWER if c.ratio > rule.peakmem else FASTER if c.ratio < 1 / rule.peakmem else SAME
     slower_by = {}
-    for (c, ratio, _, how), significant in zip(tests, holm([p for _, _, p, _ in tests], rule.alpha)):
+    for (c, ratio, _, how), significant in _family(tests, rule.alpha):
         if not significant:
             continue
         c.significant = True
@@ -124,6 +128,17 @@ def judge(comparisons, rule=RULE):
             c.note += "; slower in separate processes only: something process-wide (flags, environment, config)"
     _excuse_faster_instructions(comparisons)
     return comparisons
+
+
+def _family(tests, alpha):
+    """[(test, significant)]: the pooled tests across processes (one per environment, POOLED) share alpha/2,
+    Bonferroni; every other test shares the rest, Holm. A process-wide change is the pooled test's to see, and it
+    must not pay for the 30-odd per-timing tests of the run."""
+    pooled = [t for t in tests if t[0].benchmark == POOLED]
+    others = [t for t in tests if t[0].benchmark != POOLED]
+    share = alpha / 2 if pooled and others else alpha
+    found = list(zip(others, holm([t[2] for t in others], share)))
+    return found + [(t, t[2] <= share / len(pooled)) for t in pooled]
 
 
 def _point(c):

@@ -25,8 +25,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from relu_bench import git, prcheck
+from relu_bench.comparisons import of_timings
 from relu_bench.config import ROOT, profiles
-from relu_bench.rule import RULE, holm
+from relu_bench.rule import SLOWER, judge
 from relu_bench.trials import TRIAL_PLAN
 
 PLANTS = {
@@ -64,21 +65,25 @@ def plant_commit(base, name):
 
 
 def verdicts(found, rounds=None):
-    """{asv name: (ratio, p, significant)} of run_processes outcomes, on their first `rounds` rounds if given."""
-    summaries = {}
+    """{row name: (ratio across processes, p, SLOWER?)} of run_processes outcomes judged by the PR check's
+    rule, on their first `rounds` rounds if given (the pooled mean recomputed on those), the paired tests of the
+    same family present with p = 1."""
+    across = {}
     for name, r in found.items():
-        if not r.get("blocks"):
+        if name == prcheck.POOLED or not r.get("blocks"):
             continue  # skipped on both sides
         blocks = r["blocks"][:rounds] if rounds else r["blocks"]
-        summaries[name] = dict(prcheck.summarize(blocks, prcheck.t_test_p), n=len(blocks))
-    names = sorted(summaries)
-    ps = [summaries[n]["p"] for n in names] + [1.0] * len(names)  # the paired tests of the same family
-    significant = holm(ps, RULE.alpha)
-    return {n: (summaries[n]["ratio"], summaries[n]["p"], summaries[n]["n"], s) for n, s in zip(names, significant)}
+        across[name] = dict(r, blocks=blocks, **prcheck.summarize(blocks, prcheck.t_test_p))
+    mean = prcheck.pooled(across, min(len(r["blocks"]) for r in across.values()))
+    if mean:
+        across[prcheck.POOLED] = mean
+    paired = {n: dict(r, blocks=[[1.0, 1.0]] * 30, ratio=1.0, p=1.0) for n, r in across.items() if n != prcheck.POOLED}
+    rows = judge(of_timings({"env": paired}, {"env": across}))
+    return {f"{c.benchmark} {c.params}": (c.process_ratio, c.process_p, c.status == SLOWER) for c in rows}
 
 
 def slower(verdict):
-    return sorted(n for n, (ratio, _, _, sig) in verdict.items() if sig and ratio > RULE.threshold)
+    return sorted(n for n, (_, _, is_slower) in verdict.items() if is_slower)
 
 
 def main(argv=None):
@@ -111,14 +116,17 @@ def main(argv=None):
                     row = {
                         "trial": trial, "plant": name, "env": env, "seconds": round(time.time() - start),
                         "slower_8": slower(first), "slower_seq": slower(full),
-                        "ratios": {n: [round(v[0], 4), v[2]] for n, v in full.items()},
+                        "rows": {n: [v[0], v[1]] for n, v in full.items()},
+                        "rounds": {n: len(r.get("blocks") or []) for n, r in outcome.items()},
                     }  # fmt: skip
                     log.append(row)
-                    top = sorted(full.items(), key=lambda item: -item[1][0])[:5]
+                    top = sorted(full.items(), key=lambda item: -(item[1][0] or 0))[:4]
                     print(
                         f"trial {trial} {name:8} {env}: SLOWER 8 rounds {len(row['slower_8'])}, sequential "
                         f"{len(row['slower_seq'])}, {row['seconds']} s; top "
-                        + ", ".join(f"{n.split('(')[1].split(',')[0]} ×{v[0]:.3f}/{v[2]}r" for n, v in top),
+                        + ", ".join(
+                            f"{n.split('variant=')[-1].split(',')[0][:40]} ×{v[0]:.3f} p={v[1]:.1g}" for n, v in top
+                        ),
                         flush=True,
                     )
                 (args.output / "trials.json").write_text(json.dumps(log, indent=1))

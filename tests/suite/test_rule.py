@@ -1,11 +1,13 @@
 """The pull-request check's rule (relu_bench/rule.py) on made-up numbers: paired and across-process timings
 turned into comparisons (relu_bench/comparisons.py) and judged."""
 
+import math
 import traceback
 
 from conftest import across_processes, judged, measured
 
 from relu_bench.comparisons import Comparison, of_timings
+from relu_bench.paired import summarize
 from relu_bench.rule import (
     FAILED,
     FASTER,
@@ -21,6 +23,7 @@ from relu_bench.rule import (
     holm,
     judge,
 )
+from relu_bench.significance import t_test_p
 
 
 def test_a_process_wide_slowdown_that_pairing_cannot_see_is_flagged():
@@ -174,3 +177,38 @@ def test_a_timing_that_fails_in_base_and_head_is_still_failing_shown_not_blockin
     assert c.status == STILL_FAILING and exit_code([c]) == 0 and "BASE and HEAD" in c.note
     head_only = {"t": {"label": "", "sides": ["ok", {"error": "E: x\n"}], "blocks": []}}
     assert exit_code(judge(of_timings({"env": head_only}))) == 2
+
+
+def noisy_rounds(shifts, seed, rounds=8, sd=0.08):
+    """Outcomes across processes of timings whose HEAD/BASE log ratio per round is shift + N(0, sd): each process
+    draws its own layout, so each timing moves its own way."""
+    import random
+
+    from relu_bench.prcheck import POOLED, pooled
+
+    rng = random.Random(seed)
+    found = {}
+    for i, shift in enumerate(shifts):
+        blocks = [[1e-3, 1e-3 * math.exp(shift + rng.gauss(0, sd))] for _ in range(rounds)]
+        found[f"relu.Forward.time_forward('v{i}')"] = dict({"label": f"v{i}", "sides": ["ok", "ok"], "blocks": blocks})
+        found[f"relu.Forward.time_forward('v{i}')"].update(summarize(blocks, t_test_p))
+    found[POOLED] = pooled(found, rounds)
+    return {"env": found}
+
+
+def test_a_process_wide_10_percent_on_half_the_timings_is_caught_by_their_mean_9_times_in_10():
+    shifts = [math.log(1.10)] * 8 + [0.0] * 8
+    caught_alone = caught_pooled = 0
+    for seed in range(10):
+        across = noisy_rounds(shifts, seed)
+        paired = measured([1.0] * 16, jitter=(0.99, 1.0, 1.01))
+        rows = judged(paired, across)
+        caught_pooled += any(c.status == SLOWER for c in rows if c.benchmark == "(every timing)")
+        caught_alone += any(c.status == SLOWER for c in rows if c.benchmark != "(every timing)")
+    assert caught_pooled >= 9 and caught_alone <= 5
+
+
+def test_an_identical_tree_passes_the_pooled_test_across_processes():
+    for seed in range(20):
+        rows = judged(measured([1.0] * 16, jitter=(0.99, 1.0, 1.01)), noisy_rounds([0.0] * 16, seed))
+        assert exit_code(rows) == 0, seed
