@@ -117,7 +117,7 @@ def main(argv=None):
                         "trial": trial, "plant": name, "env": env, "seconds": round(time.time() - start),
                         "slower_8": slower(first), "slower_seq": slower(full),
                         "rows": {n: [v[0], v[1]] for n, v in full.items()},
-                        "rounds": {n: len(r.get("blocks") or []) for n, r in outcome.items()},
+                        "blocks": {n: r.get("blocks") or [] for n, r in outcome.items()},
                     }  # fmt: skip
                     log.append(row)
                     top = sorted(full.items(), key=lambda item: -(item[1][0] or 0))[:4]
