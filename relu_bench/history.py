@@ -3,7 +3,7 @@ results directory, merged from shards, and stored back (the `relu-bench results`
 
 The branch holds exactly the layout of asv's results_dir (benchmarks.json,
 MACHINE/machine.json, MACHINE/COMMIT-ENV.json, and the report's MACHINE/semantics/*.semantics,
-JSON too). Nothing stored is ever lost:
+MACHINE/confirmations/*.confirmed and noise/HOST.noise, JSON too). Nothing stored is ever lost:
 - files are combined, never replaced: two versions of a result file are merged
   benchmark by benchmark (the newer wins per benchmark: the shard over the
   directory, the directory over the branch);
@@ -36,8 +36,9 @@ from relu_bench.config import ROOT
 BRANCH = "asv-results"
 # Corrupt files, kept aside under the results dir and on the branch, under names asv does not read.
 QUARANTINE = "quarantine"
-# The JSON files kept: asv's, and the report's semantics (relu_bench/report/semantics.py).
-SUFFIXES = (".json", ".semantics")
+# The JSON files kept: asv's, the report's semantics (relu_bench/report/semantics.py), the noise model's pairs and
+# the confirmed changes (relu_bench/report/noise.py, confirm.py).
+SUFFIXES = (".json", ".semantics", ".noise", ".confirmed")
 
 
 def machine_name(prefix, cpuinfo="/proc/cpuinfo"):
@@ -104,7 +105,7 @@ def is_machine_file(name):
 
 def is_result_file(name):
     parts = Path(name).parts
-    return len(parts) == 2 and parts[1] != "machine.json"
+    return len(parts) == 2 and parts[1].endswith(".json") and parts[1] != "machine.json"
 
 
 def combine(name, old, new):
@@ -118,7 +119,14 @@ def combine(name, old, new):
         return merged
     if is_result_file(name):
         return new  # another asv format version: the rows cannot be mixed
+    if is_noise_file(name):  # the noise model's A/A pairs (relu_bench/report/noise.py): every pair kept
+        pairs = {(tuple(sorted(p["runs"])), p["commit"]): p for p in old.get("pairs", []) + new.get("pairs", [])}
+        return {**old, **new, "pairs": list(pairs.values())}
     return {**old, **new}
+
+
+def is_noise_file(name):
+    return name.endswith(".noise")
 
 
 def json_files(directory):

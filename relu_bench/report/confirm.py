@@ -5,7 +5,8 @@ A pair of neighbouring figures is in doubt when they differ by at least the nois
 noise of their points (or their quartiles overlap): one asv run cannot tell. Both releases' environments then time
 that one point in fresh processes, interleaved in shuffled rounds (relu_bench/trials.py: Abedi & Brecht's randomized
 multiple interleaved trials), PROCESSES at a time, until every process of one is slower than every process of the
-other, or MOST each. The verdicts are stored beside the results (MACHINE/confirmations/COMMIT.json), and the report
+other, or MOST each. The verdicts are stored beside the results (MACHINE/confirmations/COMMIT.confirmed: JSON, under
+a name asv's readers skip), and the report
 lists a confirmed change, saying that it was confirmed so.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from relu_bench.errors import UserError
 
 SUBDIR = "confirmations"
+SUFFIX = ".confirmed"
 PROCESSES = 6
 MOST = 24
 
@@ -36,7 +38,7 @@ def decide(a, b, measure, processes=PROCESSES, most=MOST):
 
 
 def path(mdir, commit):
-    return Path(mdir) / SUBDIR / f"{commit[:8]}.json"
+    return Path(mdir) / SUBDIR / f"{commit[:8]}{SUFFIX}"
 
 
 def confirm(run, doubtful, measures, processes=PROCESSES, most=MOST):
@@ -53,7 +55,7 @@ def confirm(run, doubtful, measures, processes=PROCESSES, most=MOST):
         records.append(dict(found, before=a.release.label, after=b.release.label, entry=a.entry))
     target = path(run.mdir, run.commit)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(records, indent=1) + "\n")
+    target.write_text(json.dumps({"commit": run.commit, "records": records}, indent=1) + "\n")
     return records
 
 
@@ -63,7 +65,7 @@ def load(mdir, commit):
     if not p.exists():
         return []
     try:
-        records = json.loads(p.read_text())
+        records = json.loads(p.read_text())["records"]
         return [dict(r, figures=[list(r["figures"][0]), list(r["figures"][1])]) for r in records]
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise UserError(f"cannot read {p}: {exc!r}; move it away, or run `relu-bench report confirm` again") from None

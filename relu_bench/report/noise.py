@@ -4,7 +4,7 @@ agree`), instead of one constant for every machine and every point.
 
 Noise belongs to the machine and to the point (a memory-bound point near one copy moves more than a compute-bound
 one), so it is measured there: pairs of runs of one commit (A/A), each point's log ratio between the two, stored by
-`relu-bench agree A B --store` in RESULTS_DIR/noise/HOST.json. HOST is the hardware asv records (CPU model, cores,
+`relu-bench agree A B --store` in RESULTS_DIR/noise/HOST.noise (JSON; a suffix asv does not read). HOST is the hardware asv records (CPU model, cores,
 memory): two machine names on one box, or two machines of one kind, share a model.
 
 A figure is read in one of three forms, and each pair stores all three for every point:
@@ -40,6 +40,7 @@ MIN_LIMIT = 1.02  # below this, a figure's own quartiles decide nothing useful: 
 PRIOR_PAIRS = 2
 MEMORY_BOUND = 3.0  # copies of the floor: below, a point's time is mostly moving memory
 NOISE_DIR = "noise"
+SUFFIX = ".noise"  # JSON, under a name asv's readers of the results folder skip
 HOST_FIELDS = ("cpu", "num_cpu", "ram")
 
 
@@ -63,7 +64,7 @@ def _slug(host):
 
 
 def model_path(results_dir, host):
-    return Path(results_dir) / NOISE_DIR / f"{_slug(host)}.json"
+    return Path(results_dir) / NOISE_DIR / f"{_slug(host)}{SUFFIX}"
 
 
 @dataclass

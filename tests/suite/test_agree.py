@@ -70,7 +70,7 @@ def test_agree_stores_a_pair_that_then_sets_the_report_s_rule(tmp_path):
     proc = relu_bench("agree", "fixture", "again", "--results-dir", results, "--store", capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "raw: median |log ratio| 0.00%" in proc.stdout and "no A/A pair is stored" in proc.stdout
-    (stored,) = (results / "noise").glob("*.json")
+    (stored,) = (results / "noise").glob("*.noise")
     assert stored.name.startswith("AMD-EPYC")
     out = tmp_path / "report"
     relu_bench("report", "--results-dir", results, "--machine", "fixture", "build", "--out", out, check=True)

@@ -64,5 +64,5 @@ def test_a_confirmed_change_is_listed_saying_so_and_a_refuted_one_is_not(tmp_pat
 def test_an_unreadable_confirmation_file_is_named(tmp_path):
     confirm.path(tmp_path, "c0ffee00").parent.mkdir()
     confirm.path(tmp_path, "c0ffee00").write_text('[{"verdict": "changed"}]')
-    with pytest.raises(UserError, match="c0ffee00.json"):
+    with pytest.raises(UserError, match="c0ffee00.confirmed"):
         confirm.load(tmp_path, "c0ffee00")

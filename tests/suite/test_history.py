@@ -289,3 +289,15 @@ def test_shard_keys_change_with_their_release_line_only(monkeypatch):
     monkeypatch.setattr(command, "releases", lambda: table)
     after = {s["release"]: s["key"] for s in json.loads(command.shards().split("=", 1)[1])}
     assert [name for name in before if before[name] != after[name]] == ["theano-1.0.5"]
+
+
+def test_the_noise_model_s_pairs_are_merged_not_replaced_and_asv_does_not_read_them():
+    from relu_bench import history
+
+    name = "noise/AMD-EPYC-2-CPUs-24-GiB.noise"
+    old = {"host": "h", "pairs": [{"runs": ["a", "b"], "commit": "c1", "logs": {}}]}
+    new = {"host": "h", "pairs": [{"runs": ["c", "d"], "commit": "c2", "logs": {}}]}
+    merged = history.combine(name, old, new)
+    assert [p["commit"] for p in merged["pairs"]] == ["c1", "c2"]
+    assert history.check(name, json.dumps(new)) == new  # JSON, not handed to asv's result loader
+    assert not history.is_result_file(name) and not name.endswith(".json")
