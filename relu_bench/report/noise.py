@@ -4,8 +4,9 @@ agree`), instead of one constant for every machine and every point.
 
 Noise belongs to the machine and to the point (a memory-bound point near one copy moves more than a compute-bound
 one), so it is measured there: pairs of runs of one commit (A/A), each point's log ratio between the two, stored by
-`relu-bench agree A B --store` in RESULTS_DIR/noise/HOST.noise (JSON; a suffix asv does not read). HOST is the hardware asv records (CPU model, cores,
-memory): two machine names on one box, or two machines of one kind, share a model.
+`relu-bench agree A B --store` in RESULTS_DIR/noise/HOST.noise (JSON; a suffix asv does not read). HOST is the
+hardware asv records (CPU model, cores, memory): two machine names on one box, or two machines of one kind, share a
+model.
 
 A figure is read in one of three forms, and each pair stores all three for every point:
 - "raw": the seconds, as asv's graphs show them;
