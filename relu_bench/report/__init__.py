@@ -123,7 +123,7 @@ def build(results_dir, out_dir, machine=None, commit=None):
     }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    plots = report_plots.plot_all(timings, floors, out_dir / "plots")
+    plots = report_plots.plot_all(timings, floors, out_dir / "plots", model)
     sections = (
         changes,
         report_tables.overview(timings, floors),

@@ -87,6 +87,7 @@ class NoiseModel:
     pairs: list = field(default_factory=list)
 
     target = TARGET  # the change every comparison should see (9 times in 10)
+    z = Z  # standard deviations apart for a change
 
     @property
     def measured(self):

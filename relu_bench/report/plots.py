@@ -1,4 +1,8 @@
-"""Plots: releases in lineage order on x, one line per variant, time as a ratio to the copy floor (log y)."""
+"""Plots: releases in lineage order on x, one line per variant, time as a ratio to the copy floor (log y), each
+point with a bar of ±Z standard deviations of its own noise on this machine, where the noise model measured it
+(relu_bench/report/noise.py): figures whose bars do not overlap are apart by its rule."""
+
+import math
 
 # Figure without pyplot: no GUI backend to choose, no global figure registry to close.
 from matplotlib.figure import Figure
@@ -8,7 +12,7 @@ from relu_bench.report.series import lineage, linkers_of, points_of
 from relu_impls.variants import VARIANTS
 
 
-def plot_all(timings, floors, out_dir):
+def plot_all(timings, floors, out_dir, model):
     """Write one PNG per linker, shape and dtype; return [(title, file name)]."""
     out_dir.mkdir(parents=True, exist_ok=True)
     releases = lineage({t.release for t in timings})
@@ -22,15 +26,18 @@ def plot_all(timings, floors, out_dir):
             drawn = False
             for ax, function in zip(axes, ("forward", "gradient")):
                 for variant in VARIANTS:
-                    xs, ys = [], []
+                    xs, ys, bars = [], [], [[], []]
                     for i, release in enumerate(releases):
                         t = by_key.get((release, linker, shape, dtype, variant, function))
                         ratio = floors.ratio(t) if t else None
                         if ratio is not None:
                             xs.append(i)
                             ys.append(ratio)
+                            sigma = model.sigma(t.point) or 0.0
+                            bars[0].append(ratio * (1 - math.exp(-model.z * sigma)))
+                            bars[1].append(ratio * (math.exp(model.z * sigma) - 1))
                     if xs:
-                        ax.plot(xs, ys, marker="o", label=variant)
+                        ax.errorbar(xs, ys, yerr=bars, marker="o", capsize=2, label=variant)
                         drawn = True
                 ax.set_title(f"{function} ({title})")
                 ax.set_yscale("log")
