@@ -94,20 +94,25 @@ def undecided(found, rule=RULE):
     )
 
 
-def pooled(found, rounds):
-    """One more outcome across processes: per round, the mean log ratio of every timing measured in it, over the
-    first `rounds` rounds (those all timings had: extra rounds go to undecided timings only, and would bias it).
+def pooled(found):
+    """One more outcome across processes: per round, the mean log ratio of the timings measured in that round.
 
-    A process-wide change moves many timings at once, while the draw of one process's memory layout moves each
-    timing its own way: the mean sees the change through less noise, and as one test it costs the family one
-    member, not one per timing.
+    A process-wide change moves many timings at once: as one test it costs the family one member, not one per
+    timing. Every timing has the first rounds; the sequential rounds after them time the undecided timings only
+    (they drop out for good once decided, so a timing's n-th figure is the run's n-th round). Which timings those
+    are depends on earlier rounds, but the new rounds' own figures do not: with no change, every round's mean is
+    still centred on 0.
     """
-    usable = [r for r in found.values() if len(r.get("blocks") or []) >= rounds]
-    if not usable or rounds < 3:
+    timed = [r["blocks"] for r in found.values() if r.get("blocks")]
+    rounds = max(map(len, timed), default=0)
+    if rounds < 3:
         return None
-    means = [statistics.fmean(math.log(r["blocks"][i][1] / r["blocks"][i][0]) for r in usable) for i in range(rounds)]
+    means = [
+        statistics.fmean(math.log(blocks[i][1] / blocks[i][0]) for blocks in timed if len(blocks) > i)
+        for i in range(rounds)
+    ]
     blocks = [[1.0, math.exp(m)] for m in means]
-    label = f"the mean of {len(usable)} timings, round by round"
+    label = f"the mean of {len(timed)} timings, round by round"
     return dict({"label": label, "sides": ["ok", "ok"], "blocks": blocks}, **summarize(blocks, t_test_p))
 
 
@@ -131,7 +136,7 @@ def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE
                 found[env_label(e)] = {"error": broken_state(outcomes)}
                 continue
             found[env_label(e)] = _summaries(outcomes)
-            mean = pooled(found[env_label(e)], plan.processes)
+            mean = pooled(found[env_label(e)])
             if mean:
                 found[env_label(e)][POOLED] = mean
     return found

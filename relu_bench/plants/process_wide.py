@@ -74,7 +74,7 @@ def verdicts(found, rounds=None):
             continue  # skipped on both sides
         blocks = r["blocks"][:rounds] if rounds else r["blocks"]
         across[name] = dict(r, blocks=blocks, **prcheck.summarize(blocks, prcheck.t_test_p))
-    mean = prcheck.pooled(across, min(len(r["blocks"]) for r in across.values()))
+    mean = prcheck.pooled(across)
     if mean:
         across[prcheck.POOLED] = mean
     paired = {n: dict(r, blocks=[[1.0, 1.0]] * 30, ratio=1.0, p=1.0) for n, r in across.items() if n != prcheck.POOLED}

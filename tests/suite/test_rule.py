@@ -192,7 +192,7 @@ def noisy_rounds(shifts, seed, rounds=8, sd=0.08):
         blocks = [[1e-3, 1e-3 * math.exp(shift + rng.gauss(0, sd))] for _ in range(rounds)]
         found[f"relu.Forward.time_forward('v{i}')"] = dict({"label": f"v{i}", "sides": ["ok", "ok"], "blocks": blocks})
         found[f"relu.Forward.time_forward('v{i}')"].update(summarize(blocks, t_test_p))
-    found[POOLED] = pooled(found, rounds)
+    found[POOLED] = pooled(found)
     return {"env": found}
 
 
