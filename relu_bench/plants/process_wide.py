@@ -7,7 +7,7 @@ Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, s
 - `thp-off`: numpy's huge-page advice turned off (memory only: placement of large arrays);
 - `o1`: the library's C compiled with -O1 after its own -O3 (every compiled function of the process);
 - `thread`: a thread left running after import, copying 16 MB every 5 ms (memory bandwidth taken from the
-  benchmark, as a leaked background worker would).
+  benchmark, as a leaked background worker would); `thread-busy` the same every 1 ms.
 Every trial times BASE against each plant as the PR check does (relu_bench/prcheck.py run_processes: interleaved
 rounds, sequential rounds for undecided timings) and judges with the rule's Holm family, counting the paired
 tests the check also runs (p = 1: a process-wide change is invisible to them). The first TRIAL_PLAN.processes
@@ -45,15 +45,17 @@ _PLANT_FLAGS = {"THEANO_FLAGS": "gcc.cxxflags", "AESARA_FLAGS": "gcc__cxxflags",
 for _plant_var, _plant_flag in _PLANT_FLAGS.items():
     _plant_os.environ[_plant_var] = ",".join(filter(None, [_plant_os.environ.get(_plant_var), f"{_plant_flag}=-O1"]))
 """,
-    "thread": """
+}
+_THREAD = """
 import threading as _plant_threading, time as _plant_time, numpy as _plant_np
 def _plant_copy(src=_plant_np.ones(2 * 1024 * 1024), dst=_plant_np.empty(2 * 1024 * 1024)):
     while True:
         _plant_np.copyto(dst, src)
-        _plant_time.sleep(0.005)
+        _plant_time.sleep(PAUSE)
 _plant_threading.Thread(target=_plant_copy, daemon=True).start()
-""",
-}
+"""
+PLANTS["thread"] = _THREAD.replace("PAUSE", "0.005")
+PLANTS["thread-busy"] = _THREAD.replace("PAUSE", "0.001")
 
 
 def plant_commit(base, name):
