@@ -38,6 +38,12 @@ def resolve(ref, repo=ROOT):
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def is_repo(path):
+    """Is `path` inside a git repository (one with no commit yet included)?"""
+    out = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=path, capture_output=True)
+    return out.returncode == 0
+
+
 def rev_parse(ref, repo=ROOT):
     """The full hash of the commit `ref` names; UserError where it names none."""
     commit = resolve(f"{ref}^{{commit}}", repo)

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 
 from relu_bench import git
 from relu_bench.config import ROOT
+from relu_bench.errors import UserError
 
 BRANCH = "asv-results"
 # Corrupt files, kept aside under the results dir and on the branch, under names asv does not read.
@@ -211,9 +212,12 @@ def stored_files(commit, repo=ROOT):
 # --------------------------------------------------------------------------- commands
 
 
-def restore(branch, directory, repo=ROOT):
-    """Branch -> directory; files already in the directory win per benchmark."""
+def restore(branch, directory, repo=ROOT, must_exist=False):
+    """Branch -> directory; files already in the directory win per benchmark. A missing branch starts an empty
+    history (the first run), unless `must_exist` (a branch the user named: a typo must not look like one)."""
     _, commit = branch_commit(branch, repo)
+    if commit is None and must_exist:
+        raise UserError(f"no branch {branch!r} (local or origin) in {repo}: nothing to restore")
     if commit is None:
         print(f"no branch {branch!r} (local or origin): nothing to restore, starting empty")
         return

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from relu_bench.commands.common_args import add_command
+from relu_bench import git
 from relu_bench.config import ROOT, asv_path
+from relu_bench.errors import UserError
 from relu_bench.history import BRANCH, machine_name, merge, restore, store
 from relu_bench.matrix import releases
 
@@ -45,7 +47,11 @@ def setup_arguments(subparsers):
         cmd.add_argument("--dir", type=Path, default=RESULTS, help=f"asv results dir ({RESULTS})")
         if name != "merge":
             cmd.add_argument("--repo", type=Path, default=ROOT, help=f"git repository holding the branch ({ROOT})")
-            cmd.add_argument("--branch", default=BRANCH, help=f"git branch holding the history ({BRANCH})")
+            cmd.add_argument(
+                "--branch",
+                help=f"git branch holding the history ({BRANCH}; a branch named here must exist: a typo is no "
+                "empty history)",
+            )
         if name == "merge":
             cmd.add_argument("shards", nargs="+", type=Path, help="asv results dirs, e.g. downloaded artifacts")
         if name == "store":
@@ -55,6 +61,15 @@ def setup_arguments(subparsers):
     name.add_argument("prefix", help="e.g. github-actions")
 
 
+def check_paths(args):
+    """A mistyped --repo or `store --dir` is a message, not a traceback or "nothing new to store"."""
+    repo = getattr(args, "repo", None)
+    if repo is not None and (not repo.is_dir() or git.resolve("HEAD", repo) is None and not git.is_repo(repo)):
+        raise UserError(f"--repo {repo}: not a git repository")
+    if args.action == "store" and not args.dir.is_dir():
+        raise UserError(f"--dir {args.dir}: no such directory (nothing to store)")
+
+
 def run(args):
     if args.action == "shards":
         print(shards())
@@ -62,13 +77,14 @@ def run(args):
     if args.action == "machine":
         print(machine_name(args.prefix))
         return 0
+    check_paths(args)
     errors = []
     if args.action == "restore":
-        restore(args.branch, args.dir, args.repo)
+        restore(args.branch or BRANCH, args.dir, args.repo, must_exist=args.branch is not None)
     elif args.action == "merge":
         errors = merge(args.shards, args.dir)
     else:
-        store(args.branch, args.dir, args.message, args.repo)
+        store(args.branch or BRANCH, args.dir, args.message, args.repo)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -301,3 +301,19 @@ def test_the_noise_model_s_pairs_are_merged_not_replaced_and_asv_does_not_read_t
     assert [p["commit"] for p in merged["pairs"]] == ["c1", "c2"]
     assert history.check(name, json.dumps(new)) == new  # JSON, not handed to asv's result loader
     assert not history.is_result_file(name) and not name.endswith(".json")
+
+
+def test_a_named_branch_that_does_not_exist_is_an_error_not_an_empty_history(repo, tmp_path):
+    proc = cli("restore", "--branch", "nosuch", "--dir", tmp_path / "out", "--repo", repo)
+    assert proc.returncode == 2 and "no branch 'nosuch'" in proc.stderr, proc.stderr
+    # The default branch, absent on a repository's first run, starts empty.
+    assert cli("restore", "--dir", tmp_path / "out", "--repo", repo).returncode == 0
+
+
+def test_a_mistyped_store_dir_or_repo_is_a_message(repo, tmp_path):
+    proc = cli("store", "--dir", tmp_path / "typo", "--repo", repo)
+    assert proc.returncode == 2 and "no such directory" in proc.stderr, proc.stderr
+    assert results.branch_commit("asv-results", repo)[1] is None
+    for action in ("store", "restore"):
+        proc = cli(action, "--dir", tmp_path, "--repo", tmp_path / "nonexistent")
+        assert proc.returncode == 2 and "not a git repository" in proc.stderr and "Traceback" not in proc.stderr
