@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from relu_bench import git
-from relu_bench.commands.common_args import add_command, add_machine, add_releases, chosen_releases
+from relu_bench.commands.common_args import add_command, add_machine, add_releases, chosen_releases, positive_int
 from relu_bench.config import asv_path, profiles
 from relu_bench.matrix import releases
 from relu_bench.plumbing import SUITE_FILES, asv, define_machine, environments, history_commits, selected, tally
@@ -37,7 +37,7 @@ def setup_arguments(subparsers):
     parser.add_argument("--bench", action="append", metavar="REGEX", help="only these benchmarks (asv's --bench)")
     parser.add_argument(
         "--last",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="the newest N commits of HEAD's first-parent line instead of HEAD alone: commits with results for "
         "every release chosen are skipped, and so are commits that predate the suite (the history's graphs)",

@@ -22,6 +22,43 @@ def add_command(subparsers, name, doc, run):
     return parser
 
 
+def positive_int(text):
+    """An argparse type: a count of at least 1 (git's --max-count=-5 means no limit; 0 blocks time nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value != value:
+        raise argparse.ArgumentTypeError("not a number: nan")
+    return value
+
+
+def ratio_above_one(text):
+    """An argparse type: a head/base ratio threshold, > 1 (at 1 or below every noise would be a slowdown)."""
+    value = _number(text)
+    if not 1 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a ratio above 1, e.g. 1.03, not {text}")
+    return value
+
+
+def probability(text):
+    """An argparse type: a significance level strictly between 0 and 1."""
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, e.g. 0.01, not {text}")
+    return value
+
+
 def add_releases(parser, default):
     """--release NAME (repeatable) or --all-releases; `default` says which releases run without either."""
     group = parser.add_mutually_exclusive_group()
@@ -57,4 +94,7 @@ def load_saved(path):
     """The JSON a command saved on its last run, for --no-run; a clear exit when there is none."""
     if not path.exists():
         raise UserError(f"no {path.name} in {path.parent} (run it without --no-run first)")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise UserError(f"{path}: not valid JSON ({exc}); run it without --no-run") from None

@@ -49,8 +49,12 @@ from relu_bench.commands.common_args import (
     add_releases,
     chosen_releases,
     load_saved,
+    positive_int,
+    probability,
+    ratio_above_one,
 )
 from relu_bench.config import ROOT, load_asv_conf, profiles
+from relu_bench.errors import UserError
 from relu_bench.matrix import releases
 from relu_bench.paired import PLAN
 from relu_bench.plumbing import required_environments, scratch_conf, scratch_run
@@ -69,15 +73,15 @@ def setup_arguments(subparsers):
     add_releases(parser, 'the newest Theano and PyTensor (profile "pr")')
     parser.add_argument(
         "--threshold",
-        type=float,
+        type=ratio_above_one,
         default=RULE.threshold,
         help=f"head/base ratio beyond which a significant difference is a slowdown ({RULE.threshold})",
     )
     parser.add_argument(
-        "--alpha", type=float, default=RULE.alpha, help=f"family-wise significance level, Holm-corrected ({RULE.alpha})"
+        "--alpha", type=probability, default=RULE.alpha, help=f"family-wise significance level, Holm-corrected ({RULE.alpha})"
     )
     parser.add_argument(
-        "--blocks", type=int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
+        "--blocks", type=positive_int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"results, table.md, comparison.json ({OUTPUT})")
     add_env_dir(parser)
@@ -87,6 +91,20 @@ def setup_arguments(subparsers):
     parser.add_argument("--no-run", action="store_true", help="compare the results already in --output")
 
 
+def saved_timings(saved, identity):
+    """The timings of an earlier run in --output, for --no-run: only those of these BASE, HEAD, releases and
+    benchmarks (another pair's timings would be judged as these)."""
+    timed = load_saved(saved)
+    if not isinstance(timed, dict):
+        raise UserError(f"{saved}: not the timings of a compare run (run it without --no-run)")
+    differ = [key for key, value in identity.items() if timed.get(key) != value]
+    if differ:
+        raise UserError(
+            f"{saved} holds the timings of another {', '.join(differ)} than this call's (run it without --no-run)"
+        )
+    return timed
+
+
 def run(args):
     rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
     plan = replace(PLAN, blocks=args.blocks)
@@ -94,20 +112,24 @@ def run(args):
     base, head = git.rev_parse(args.base), git.rev_parse(args.head)
     bench = args.bench or profiles()["pr"]["bench"]
     output = args.output.resolve()
+    # Checked before --output is touched: a mistaken call must not delete or overwrite an earlier run's files.
+    if base == head:
+        raise UserError(f"{args.base} and {args.head} are the same commit ({base[:10]}): nothing to compare")
+    saved = output / "timings.json"
+    identity = {"base": base, "head": head, "releases": wanted, "bench": list(bench)}
+    if args.no_run:
+        timed = saved_timings(saved, identity)
     output.mkdir(parents=True, exist_ok=True)
     env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
     conf_path = scratch_conf(output, env_dir, judging_suite(output, base))
     envs = required_environments(wanted, conf_path)
     env_names = [envs[name].name for name in wanted]
 
-    saved = output / "timings.json"
-    if args.no_run:
-        timed = load_saved(saved)
-    else:
+    if not args.no_run:
         code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)
         timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan, rule=rule)
-        saved.write_text(json.dumps(timed, indent=1))
+        saved.write_text(json.dumps({**identity, **timed}, indent=1))
     comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
     markdown = render(comparisons, base, head, rule)
     print(markdown)
