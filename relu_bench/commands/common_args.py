@@ -22,25 +22,26 @@ def add_command(subparsers, name, doc, run):
     return parser
 
 
+def _parsed(text, cast, what):
+    try:
+        value = cast(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+    if value != value:
+        raise argparse.ArgumentTypeError(f"not {what}: nan")
+    return value
+
+
 def positive_int(text):
     """An argparse type: a count of at least 1 (git's --max-count=-5 means no limit; 0 blocks time nothing)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    value = _parsed(text, int, "an integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 
 def _number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value != value:
-        raise argparse.ArgumentTypeError("not a number: nan")
-    return value
+    return _parsed(text, float, "a number")
 
 
 def ratio_above_one(text):
