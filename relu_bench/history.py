@@ -10,9 +10,9 @@ MACHINE/confirmations/*.confirmed and noise/HOST.noise, JSON too). Nothing store
 - every JSON file is checked before use, asv's own files with asv's own loaders
   (valid JSON that asv rejects would fail every `asv publish`, or be dropped by
   it); a corrupt one is quarantined, not used and not lost: its text is kept as
-  quarantine/NAME.corrupt in the directory and on the branch (asv reads only
+  quarantine/NAME.HASH.corrupt in the directory and on the branch (asv reads only
   *.json), a warning names it, and everything else is used, stored and
-  published as usual (exit 0; 1 only for a missing shard);
+  published as usual (exit 0, a `::warning::` in CI; 1 only for a missing shard);
 - files in the directory are written to a temporary name and renamed; the branch
   moves only at the end, by one compare-and-swap of its ref (`git update-ref NEW
   OLD`), so an interrupted or failed run leaves the previous state in place.
@@ -21,6 +21,7 @@ it always leaves a local branch to push, also when there was nothing new.
 The branch is read from refs/heads/B, else refs/remotes/origin/B (a fresh CI clone).
 """
 
+import hashlib
 import json
 import os
 import platform
@@ -152,11 +153,14 @@ def write_atomic(path, data):
 
 
 def quarantine(directory, name, text, why):
-    """Keep a corrupt file's text as QUARANTINE/NAME.corrupt under directory; print a warning naming it."""
-    path = Path(directory, QUARANTINE, f"{name}.corrupt")
+    """Keep a corrupt file's text as QUARANTINE/NAME.HASH.corrupt under directory, HASH of its content (a second
+    corrupt copy of one name is kept beside the first, not over it); warn naming it, as an annotation in CI."""
+    digest = hashlib.sha256(text.encode("utf-8", errors="replace")).hexdigest()[:12]
+    path = Path(directory, QUARANTINE, f"{name}.{digest}.corrupt")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    print(f"warning: {why}; quarantined as {path}", file=sys.stderr)
+    annotation = "::warning::" if os.environ.get("GITHUB_ACTIONS") == "true" else "warning: "
+    print(f"{annotation}{why}; quarantined as {path}", file=sys.stderr)
 
 
 def quarantined(directory):

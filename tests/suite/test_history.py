@@ -2,6 +2,7 @@
 interrupted stores."""
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -76,6 +77,11 @@ def branch_files(repo, branch="asv-results"):
     return results.stored_files(results.branch_commit(branch, repo)[1], repo)
 
 
+def quarantined(names, name):
+    """The quarantined copies of `name` among a tree's paths (each named by its content's hash)."""
+    return [n for n in names if n.startswith(f"quarantine/{name}.") and n.endswith(".corrupt")]
+
+
 def test_merge_combines_shards_and_benchmarks_of_one_file(tmp_path):
     shard(tmp_path / "theano", "env-theano")
     shard(tmp_path / "pytensor", "env-pytensor")
@@ -105,7 +111,7 @@ def test_merge_quarantines_a_corrupt_file_by_name_and_keeps_the_rest(tmp_path):
     assert "bbbbbbbb-env-bad.json: rejected by asv" in proc.stderr
     assert read(out, "ci/aaaaaaaa-env-good.json")["results"]["relu.f"][0] == [1.0]
     assert not (out / "ci/aaaaaaaa-env-bad.json").exists()
-    kept = (out / "quarantine/ci/aaaaaaaa-env-bad.json.corrupt").read_text()
+    (kept,) = [p.read_text() for p in out.glob("quarantine/ci/aaaaaaaa-env-bad.json.*.corrupt")]
     assert kept == '{"results": {"relu.f": [[1.0'
     assert not list(out.rglob("*.tmp"))
 
@@ -117,11 +123,12 @@ def test_a_corrupt_file_travels_to_the_branch_in_quarantine_and_the_rest_is_stor
     proc = cli("store", "--dir", out, "--repo", repo)
     assert proc.returncode == 0 and "bbbbbbbb-env-a.json: not valid JSON" in proc.stderr, proc.stderr
     names = git_out(repo, "ls-tree", "-r", "--name-only", "asv-results").split()
-    assert "ci/aaaaaaaa-env-a.json" in names and "quarantine/ci/bbbbbbbb-env-a.json.corrupt" in names
+    assert "ci/aaaaaaaa-env-a.json" in names and quarantined(names, "ci/bbbbbbbb-env-a.json")
     assert "ci/bbbbbbbb-env-a.json" not in names
     restored = tmp_path / "restored"
     assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
-    assert (restored / "quarantine/ci/bbbbbbbb-env-a.json.corrupt").read_text() == "{cut off"
+    (kept,) = restored.glob("quarantine/ci/bbbbbbbb-env-a.json.*.corrupt")
+    assert kept.read_text() == "{cut off"
 
 
 def test_json_that_asv_rejects_is_quarantined_by_name_and_what_is_stored_loads_in_asv(repo, tmp_path):
@@ -142,7 +149,7 @@ def test_json_that_asv_rejects_is_quarantined_by_name_and_what_is_stored_loads_i
     assert "ci/bbbbbbbb-env-a.json: rejected by asv" in proc.stderr and "'date'" in proc.stderr
     assert "ci/cccccccc-env-a.json: rejected by asv" in proc.stderr and "bogus" in proc.stderr
     names = set(branch_files(repo))
-    assert {"quarantine/ci/bbbbbbbb-env-a.json.corrupt", "quarantine/ci/cccccccc-env-a.json.corrupt"} <= names
+    assert quarantined(names, "ci/bbbbbbbb-env-a.json") and quarantined(names, "ci/cccccccc-env-a.json")
     assert "ci/aaaaaaaa-env-a.json" in names and "ci/bbbbbbbb-env-a.json" not in names
     # What asv publish reads first: the benchmark list and every result file, from what was stored.
     restored = tmp_path / "restored"
@@ -157,7 +164,7 @@ def test_a_benchmark_list_that_asv_rejects_is_quarantined_on_merge(tmp_path):
     out = tmp_path / "merged"
     proc = cli("merge", tmp_path / "shard", "--dir", out)
     assert proc.returncode == 0 and "benchmarks.json: rejected by asv (KeyError: 'params')" in proc.stderr
-    assert not (out / "benchmarks.json").exists() and (out / "quarantine/benchmarks.json.corrupt").exists()
+    assert not (out / "benchmarks.json").exists() and list(out.glob("quarantine/benchmarks.json.*.corrupt"))
     assert (out / "ci/aaaaaaaa-env-a.json").exists()
 
 
@@ -227,7 +234,7 @@ def test_restore_quarantines_a_corrupt_stored_file_and_keeps_the_good_ones(repo,
     assert proc.returncode == 0
     assert "benchmarks.json: not valid JSON" in proc.stderr
     assert (out / "ci/aaaaaaaa-env-a.json").exists() and not (out / "benchmarks.json").exists()
-    assert (out / "quarantine/benchmarks.json.corrupt").read_text() == "{oops"
+    assert [p.read_text() for p in out.glob("quarantine/benchmarks.json.*.corrupt")] == ["{oops"]
 
 
 def test_interrupted_store_leaves_the_branch_as_it_was(repo, tmp_path, monkeypatch):
@@ -317,3 +324,14 @@ def test_a_mistyped_store_dir_or_repo_is_a_message(repo, tmp_path):
     for action in ("store", "restore"):
         proc = cli(action, "--dir", tmp_path, "--repo", tmp_path / "nonexistent")
         assert proc.returncode == 2 and "not a git repository" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_two_corrupt_copies_of_one_name_are_both_kept_and_ci_gets_an_annotation(repo, tmp_path, monkeypatch):
+    for text in ("{first", "{second"):
+        out = tmp_path / text[1:]
+        shard(out, "env-a")
+        write(out, "ci/bbbbbbbb-env-a.json", text)
+        proc = cli("store", "--dir", out, "--repo", repo, env={**os.environ, "GITHUB_ACTIONS": "true"})
+        assert proc.returncode == 0 and "::warning::ci/bbbbbbbb-env-a.json: not valid JSON" in proc.stderr
+    kept = quarantined(branch_files(repo), "ci/bbbbbbbb-env-a.json")
+    assert sorted(branch_files(repo)[n] for n in kept) == ["{first", "{second"]
