@@ -56,7 +56,7 @@ def newest_result(results_dir):
 
     found = [
         (
-            result.date or 0,
+            _date(result),
             result.commit_hash,
             machine.parent.name,
             max(filter(None, result.started_at.values()), default=0),
@@ -75,6 +75,15 @@ def newest_result(results_dir):
     return max(files, key=lambda m: (files[m], started[m])), commit
 
 
+def _date(result):
+    """A result's commit date, 0 (warned about) where it is none: one bad file must not stop every publish."""
+    if isinstance(result.date, (int, float)) and not isinstance(result.date, bool):
+        return result.date
+    if result.date is not None:
+        log.warning(f"{result.commit_hash[:8]}-{result.env_name}.json: date {result.date!r} is not a time; ignored")
+    return 0
+
+
 class WhichRelu(OutputPublisher):
     """asv publish's last step: the index made offline, and the report of the newest commit, in html_dir/report."""
 
@@ -91,8 +100,11 @@ class WhichRelu(OutputPublisher):
         machine, commit = newest_result(conf.results_dir)
         try:
             out_dir, changes = build(conf.results_dir, Path(conf.html_dir) / "report", machine, commit)
-        except UserError as exc:  # the report's own message: asv's pages are still published
+        except UserError as exc:  # the report's own message (it names the file): asv's pages are still published
             log.warning(f'"Which ReLU?" report not built: {exc}')
+            return
+        except Exception as exc:  # anything else a stored file makes the report raise must not stop the site either
+            log.warning(f'"Which ReLU?" report not built: {type(exc).__name__}: {exc}')
             return
         link_index(conf.html_dir, out_dir)
         log.info(f'"Which ReLU?" report of {commit} on {machine}: {out_dir} ({len(changes)} changes), linked')

@@ -85,15 +85,36 @@ def machine_dir(results_dir, machine=None):
     return results_dir / machine
 
 
+def load_result(path, machine_name=None):
+    """asv's Results of one result file, read as far as the report reads it (its date, every benchmark's points);
+    UserError naming the file where it cannot be: a file left out would make a silently partial report.
+    `machine_name`: the name the file must hold (asv's readers take it from the folder's machine.json)."""
+    from asv.results import Results
+
+    path = Path(path)
+    try:
+        result = Results.load(str(path), machine_name=machine_name)
+        if isinstance(result.date, bool) or not isinstance(result.date, (int, float)):
+            raise ValueError(f"its date {result.date!r} is not a time in milliseconds")
+        for name in result.get_all_result_keys():
+            list(asv_results.points(result, name) or [])
+    except Exception as exc:  # whatever the file makes asv's loader or the points raise: one message naming it
+        raise UserError(f"cannot read the result file {path} ({type(exc).__name__}: {exc}); fix or move it") from None
+    return result
+
+
 def result_files(mdir, commit=None):
     """asv's Results of the newest commit (by commit date), or of the commit `commit` starts.
 
-    Read by asv itself (asv.results), which names and skips a file it cannot load.
+    Every result file of the machine is read (load_result): one that cannot be read is an error naming it, never
+    a release quietly missing from the report.
     """
-    from asv.results import iter_results_for_machine
-
     mdir = Path(mdir)
-    files = list(iter_results_for_machine(str(mdir.parent), mdir.name))
+    try:
+        machine = json.loads((mdir / "machine.json").read_text()).get("machine")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise UserError(f"cannot read {mdir / 'machine.json'} ({exc}); fix or move it") from None
+    files = [load_result(p, machine) for p in sorted(mdir.glob("*.json")) if p.name != "machine.json"]
     if not files:
         raise UserError(f"no asv result files in {mdir}")
     if commit:
@@ -136,25 +157,39 @@ def timings(files, benchmarks, releases):
         if release is None:
             continue
         for name, (function, fixed) in names.items():
-            param_names = benchmarks[name]["param_names"]
-            points, left_out = _points(f, name)
-            if left_out:
-                unjudged[f.env_name] = unjudged.get(f.env_name, 0) + left_out
-            for combo, value, quartiles, entry in points:
-                p = dict(fixed, **dict(zip(param_names, combo)))
-                variant = p.get("floor", p.get("variant"))
-                if function == "floor" and variant != FLOOR:
-                    continue
-                t = Measurement(
-                    release, p["linker"], p["shape"], p["dtype"], variant, function, value, quartiles, f.env_name, entry
-                )
-                found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
+            try:
+                param_names = benchmarks[name]["param_names"]
+                points, left_out = _points(f, name)
+                if left_out:
+                    unjudged[f.env_name] = unjudged.get(f.env_name, 0) + left_out
+                for combo, value, quartiles, entry in points:
+                    p = dict(fixed, **dict(zip(param_names, combo)))
+                    variant = p.get("floor", p.get("variant"))
+                    if function == "floor" and variant != FLOOR:
+                        continue
+                    t = Measurement(
+                        release, p["linker"], p["shape"], p["dtype"], variant, function, value, quartiles, f.env_name,
+                        entry,
+                    )
+                    found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
+            except (KeyError, TypeError, ValueError) as exc:  # parameters of another shape than benchmarks.json's
+                raise UserError(
+                    f"cannot read {name} in the result file {f.commit_hash[:8]}-{f.env_name}.json or in "
+                    f"benchmarks.json ({type(exc).__name__}: {exc}); fix or move it"
+                ) from None
     # Linkers in relu_impls' one order (relu_bench/report/series.py keeps the order it is given).
     return sorted(found.values(), key=lambda t: list(DEVICE_OF_LINKER).index(t.linker)), unjudged
 
 
 def load_benchmarks(results_dir):
+    """asv's benchmarks.json as a dict; UserError naming it when it is missing or cannot be read."""
     path = Path(results_dir) / "benchmarks.json"
     if not path.exists():
         raise UserError(f"{path} is missing: run asv first")
-    return json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise UserError(f"cannot read {path} (not valid JSON: {exc}); run asv again to rewrite it") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for k, v in data.items() if k != "version"):
+        raise UserError(f"cannot read {path}: not asv's benchmark list; run asv again to rewrite it")
+    return data

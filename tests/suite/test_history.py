@@ -335,3 +335,14 @@ def test_two_corrupt_copies_of_one_name_are_both_kept_and_ci_gets_an_annotation(
         assert proc.returncode == 0 and "::warning::ci/bbbbbbbb-env-a.json: not valid JSON" in proc.stderr
     kept = quarantined(branch_files(repo), "ci/bbbbbbbb-env-a.json")
     assert sorted(branch_files(repo)[n] for n in kept) == ["{first", "{second"]
+
+
+def test_a_result_the_report_cannot_read_is_quarantined_not_stored(repo, tmp_path):
+    out = tmp_path / "out"
+    shard(out, "env-a")
+    write(out, "ci/bbbbbbbb-env-a.json", dict(result_file("b" * 40, "env-a", {"relu.f": 1.0}), date="yesterday"))
+    proc = cli("store", "--dir", out, "--repo", repo)
+    assert proc.returncode == 0 and "its date 'yesterday'" in proc.stderr, proc.stderr
+    names = branch_files(repo)
+    assert "ci/aaaaaaaa-env-a.json" in names and "ci/bbbbbbbb-env-a.json" not in names
+    assert quarantined(names, "ci/bbbbbbbb-env-a.json")

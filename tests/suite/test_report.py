@@ -314,3 +314,40 @@ def test_collect_measures_in_each_backend_venv(results, backend_venvs):
 
 def test_asv_regressions_page_defaults_to_the_report_s_default_where_no_pair_was_measured():
     assert load_asv_conf()["regressions_thresholds"] == {".*": pytest.approx(noise.DEFAULT_LIMIT - 1)}
+
+
+def report_build(results, tmp_path):
+    out = tmp_path / "html" / "report"
+    return relu_bench("report", "--results-dir", results, "build", "--out", out, capture_output=True, text=True)
+
+
+def cut(path):
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+
+
+@pytest.mark.parametrize(
+    "spoil, named",
+    [
+        (lambda r: cut(result_path(r, PYTENSOR_ENV)), PYTENSOR_ENV),  # truncated: once one release of two, exit 0
+        (lambda r: rewrite(result_path(r, PYTENSOR_ENV), date="yesterday"), "its date 'yesterday'"),
+        (lambda r: rewrite(result_path(r, PYTENSOR_ENV), results=[]), PYTENSOR_ENV),
+        (lambda r: cut(r / "benchmarks.json"), "benchmarks.json (not valid JSON"),
+    ],
+)
+def test_a_file_the_report_cannot_read_is_named_and_the_build_fails(results, tmp_path, spoil, named):
+    spoil(results)
+    proc = report_build(results, tmp_path)
+    assert proc.returncode == 2 and named in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "html" / "report" / "index.html").exists()
+
+
+def rewrite(path, **fields):
+    path.write_text(json.dumps({**json.loads(path.read_text()), **fields}))
+
+
+def test_asv_publish_warns_about_an_unreadable_result_and_publishes_the_rest(results, tmp_path):
+    from relu_bench.asv_plugin import newest_result
+
+    rewrite(result_path(results, PYTENSOR_ENV), date="yesterday")
+    assert newest_result(results)[0] == MACHINE  # no TypeError: the site is still deployed
