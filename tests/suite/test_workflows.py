@@ -152,7 +152,7 @@ def test_the_required_check_is_only_ever_the_comparison():
     named = [(p.name, job) for p in FILES for job in load(p.name)["jobs"].values() if job.get("name") == REQUIRED]
     assert [name for name, _ in named] == ["pr-check.yml"]
     (_, job), trigger = named[0], load("pr-check.yml")["on"]["pull_request"]
-    assert trigger == {"types": ["opened", "synchronize", "reopened"]}, "no labeled, no paths/paths-ignore"
+    assert trigger == {"types": ["opened", "synchronize", "reopened", "edited"]}, "no labeled, no paths/paths-ignore"
     assert "if" not in job and any("relu-bench compare" in s.get("run", "") for s in job["steps"])
 
 
@@ -198,13 +198,16 @@ def repo_with_history(tmp_path):
     return repo, git, c
 
 
-def choose(repo, tmp_path, event, before="", base_input="origin/main"):
+def choose(repo, tmp_path, event, before="", base_input="origin/main", queue_base="", fails=False):
     run = step(load("pr-check.yml"), "Choose the commits")["run"]
     output, summary = tmp_path / "output", tmp_path / "summary"
     for f in (output, summary):
         f.write_text("")
-    env = {"EVENT": event, "BEFORE": before, "BASE_INPUT": base_input}
+    env = {"EVENT": event, "BEFORE": before, "BASE_INPUT": base_input, "QUEUE_BASE": queue_base}
     done = run_step(run, repo, env | {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)})
+    if fails:
+        assert done.returncode != 0
+        return done.stdout + done.stderr
     assert done.returncode == 0, done.stderr
     return dict(line.split("=", 1) for line in output.read_text().splitlines()), summary.read_text()
 
@@ -456,3 +459,31 @@ def test_tests_run_once_per_change():
     """A branch of this repository with an open pull request: pushes to it are not tested again as pushes."""
     trigger = load("tests.yml")["on"]
     assert trigger == {"push": {"branches": ["main"]}, "pull_request": None}
+
+
+def test_a_merge_queue_and_a_retargeted_pull_request_are_checked(tmp_path):
+    on = load("pr-check.yml")["on"]
+    assert "merge_group" in on and "edited" in on["pull_request"]["types"]
+    repo, git, c = repo_with_history(tmp_path)
+    git("checkout", "-q", "--detach", c["c4"])
+    outputs, _ = choose(repo, tmp_path, "merge_group", queue_base=c["c2"])
+    assert (outputs["base"], outputs["head"]) == (c["c2"], c["c4"])
+
+
+def test_a_manual_run_that_would_compare_a_commit_with_itself_is_refused(tmp_path):
+    repo, git, c = repo_with_history(tmp_path)
+    git("checkout", "-q", "--detach", c["c4"])
+    out = choose(repo, tmp_path, "workflow_dispatch", base_input=c["c4"], fails=True)
+    assert "::error::" in out and "nothing to compare" in out
+
+
+def test_a_forced_push_over_a_commit_the_clone_lacks_says_so(tmp_path):
+    repo, git, c = repo_with_history(tmp_path)
+    git("checkout", "-q", "--detach", c["c4"])
+    outputs, summary = choose(repo, tmp_path, "push", "f" * 40)
+    assert outputs["base"] == c["c3"] and "could not be fetched" in summary
+
+
+def test_publish_is_one_queue_per_ref():
+    """A dispatch from another branch must not take main's single pending slot (and cancel a pending main run)."""
+    assert load("publish.yml")["concurrency"]["group"] == "publish-${{ github.ref }}"
