@@ -15,13 +15,13 @@ A figure is read in one of three forms, and each pair stores all three for every
   with all its points taken out. Two releases timed in one run share that drift, so the report compares them
   in this form; asv's graphs compare commits of separate runs in raw form.
 
-A point's spread sigma (per run, in log units) is the root mean square of its pair log ratios over sqrt(2),
-shrunk by PRIOR_PAIRS pairs' worth towards the median of its kind: memory-bound points (within MEMORY_BOUND
-copies of the floor) move together and more than compute-bound ones, so a pair that happened to draw the same
-memory layout twice does not make a two-valued point look quiet. Two figures are apart when they differ by
-more than Z standard deviations of their difference; a point whose spread is too wide to show a TARGET change
-(with 90 % power) is named, not hidden. A machine with no stored pair gets DEFAULT_LIMIT, the largest factor
-between two runs of one commit seen on any machine so far (docs/methodology.md), and the report says so.
+A point's spread sigma (per run, in log units) is the root mean square of its pair log ratios over sqrt(2), shrunk
+by PRIOR_PAIRS pairs' worth towards the median of its kind: memory-bound points (within MEMORY_BOUND copies of the
+floor) move together and more than compute-bound ones, so a pair that happened to draw the same memory layout twice
+does not make a two-valued point look quiet. Two figures are apart when they differ by more than Z standard
+deviations of their difference; a point whose spread is too wide to show a TARGET change (with 90 % power) is named,
+not hidden. A machine with fewer than MIN_PAIRS stored pairs gets DEFAULT_LIMIT, the largest factor between two runs
+of one commit seen on any machine so far (docs/methodology.md), and the report says so.
 """
 
 import json
@@ -39,6 +39,9 @@ TARGET = 1.10
 DEFAULT_LIMIT = 1.30
 MIN_LIMIT = 1.02  # below this, a figure's own quartiles decide nothing useful: never call a smaller step a change
 PRIOR_PAIRS = 2
+# Pairs a model needs before it replaces the default: one quiet pair (two runs a quarter of an hour apart) made a
+# model that called 6 points of a pair taken an hour apart changed (docs/findings.md).
+MIN_PAIRS = 2
 MEMORY_BOUND = 3.0  # copies of the floor: below, a point's time is mostly moving memory
 NOISE_DIR = "noise"
 SUFFIX = ".noise"  # JSON, under a name asv's readers of the results folder skip
@@ -91,7 +94,7 @@ class NoiseModel:
 
     @property
     def measured(self):
-        return bool(self.pairs)
+        return len(self.pairs) >= MIN_PAIRS
 
     def _squares(self, form):
         """({point: [squared log ratios]}, {point: its kind})."""
@@ -106,7 +109,7 @@ class NoiseModel:
     def sigma(self, point, form="run"):
         """A point's spread per run, in log units (None: never measured here)."""
         squares, kinds = self._squares(form)
-        if point not in squares:
+        if point not in squares or not self.measured:
             return None
         prior = statistics.median(statistics.fmean(s) for p, s in squares.items() if kinds[p] == kinds[point])
         own = squares[point]
@@ -130,8 +133,10 @@ class NoiseModel:
     def describe(self, form="run"):
         """The rule in words, for the report, `agree` and the docs."""
         if not self.measured:
+            stored = f"{len(self.pairs)} A/A pair is" if self.pairs else "no A/A pair is"
             return (
-                f"no A/A pair is stored for this machine ({self.host}): a time moved when the two figures differ by "
+                f"{stored} stored for this machine ({self.host}), {MIN_PAIRS} are needed: a time moved when the two "
+                f"figures differ by "
                 f"at least {DEFAULT_LIMIT:.2f}x, the conservative default, with their quartiles apart (store pairs "
                 "with `relu-bench agree A B --store`)"
             )

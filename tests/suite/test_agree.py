@@ -72,9 +72,11 @@ def test_agree_stores_a_pair_that_then_sets_the_report_s_rule(tmp_path):
     assert "raw: median |log ratio| 0.00%" in proc.stdout and "no A/A pair is stored" in proc.stdout
     (stored,) = (results / "noise").glob("*.noise")
     assert stored.name.startswith("AMD-EPYC")
+    shutil.copytree(results / "fixture", results / "third")  # a model needs two pairs
+    relu_bench("agree", "again", "third", "--results-dir", results, "--store", capture_output=True, check=False)
     out = tmp_path / "report"
     relu_bench("report", "--results-dir", results, "--machine", "fixture", "build", "--out", out, check=True)
-    assert "A/A pair(s) of runs on this machine (AMD EPYC, 2 CPUs, 24 GiB)" in (out / "report.md").read_text()
+    assert "2 A/A pair(s) of runs on this machine (AMD EPYC, 2 CPUs, 24 GiB)" in (out / "report.md").read_text()
     stored.write_text("[1, 2")
     proc = relu_bench("agree", "fixture", "again", "--results-dir", results, capture_output=True, text=True)
     assert proc.returncode == 2 and str(stored) in proc.stderr

@@ -95,7 +95,10 @@ def test_power_counts_one_point_made_slower_at_a_time():
     assert caught(first, second, model, 1.001) == 0
 
 
-def test_a_point_never_measured_needs_the_default():
+def test_a_point_never_measured_or_a_single_pair_needs_the_default():
+    one = model_of(random.Random(2), pairs=1)
+    point = noise.point_key("pytensor-3.3.8", COMPUTE)
+    assert one.limit(point, point) == noise.DEFAULT_LIMIT and "1 A/A pair is stored" in one.describe()
     model = model_of(random.Random(2))
     assert model.limit("theano-1.0.5|x", "theano-1.0.5|x") == noise.DEFAULT_LIMIT
     assert "no A/A pair" in noise.NoiseModel("h").describe() and "A/A pair(s)" in model.describe()
@@ -130,13 +133,14 @@ def test_asv_regressions_page_takes_each_point_s_threshold_from_the_machine_s_mo
     entry = "relu.Gradient.time_gradient('mul_gt', '1000x1000', 'float64')"
     point = noise.point_key("theano-1.0.5", entry)
     model = noise.NoiseModel(noise.host_of(tmp_path / "m"))
-    model.with_pair(noise.Pair(["a", "b"], "c0ffee", {point: {"raw": 0.01, "floor": None, "run": 0.0}})).save(tmp_path)
+    logs = {point: {"raw": 0.01, "floor": None, "run": 0.0}}
+    model = model.with_pair(noise.Pair(["a", "b"], "c0ffee", logs)).with_pair(noise.Pair(["a", "c"], "c0ffee", logs))
+    model.save(tmp_path)
     conf = SimpleNamespace(results_dir=str(tmp_path), regressions_thresholds={".*": 0.30})
     me = SimpleNamespace(conf=conf)
     graph = SimpleNamespace(params={"machine": "m", "theano": "1.0.5", "branch": "main"})
     measured = _GraphDataFilter._get_threshold(me, graph, {}, entry)
-    assert measured == pytest.approx(model.with_pair(noise.Pair(["a", "b"], "c0ffee", {point: {"raw": 0.01}})).limit(
-        point, point, "raw") - 1) and measured < 0.30  # fmt: skip
+    assert measured == pytest.approx(model.limit(point, point, "raw") - 1) and measured < 0.30
     assert _GraphDataFilter._get_threshold(me, graph, {}, "relu.Forward.time_forward('x')") == 0.30
 
 
