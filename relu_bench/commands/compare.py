@@ -78,7 +78,10 @@ def setup_arguments(subparsers):
         help=f"head/base ratio beyond which a significant difference is a slowdown ({RULE.threshold})",
     )
     parser.add_argument(
-        "--alpha", type=probability, default=RULE.alpha, help=f"family-wise significance level, Holm-corrected ({RULE.alpha})"
+        "--alpha",
+        type=probability,
+        default=RULE.alpha,
+        help=f"family-wise significance level, Holm-corrected ({RULE.alpha})",
     )
     parser.add_argument(
         "--blocks", type=positive_int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
