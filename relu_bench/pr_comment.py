@@ -1,7 +1,7 @@
 """Post pr-check's table on its pull request, as one comment updated in place (the pr-comment workflow).
 
     python3 -m relu_bench.pr_comment --repo OWNER/NAME --pr-repo OWNER/NAME --head-sha SHA --head-branch BRANCH
-        --run-url URL [--site URL] (--artifact DIR | --running | --no-table)
+        --run-url URL [--site URL] [--workflow NAME] (--artifact DIR | --running | --no-table)
 
 The workflow runs main's copy of this file (never the pull request's) with the
 triggering run's facts from GitHub; the artifact is the pull request's data. The
@@ -9,8 +9,10 @@ pull request named in the artifact must be the one that run benchmarked: the
 same head commit, head repository and head branch (a fork's run cannot post on
 another pull request). --running marks the existing comment while a new run is
 in progress, keeping its last table; --no-table (a run that ended without an
-artifact: skipped, cancelled) removes that run's mark again, and only its own, so
-the comment never stays "in progress". Needs only the standard library and `gh`
+artifact: skipped, cancelled, timed out) replaces that run's mark, and only its own,
+by a note that the latest run ended without a table, so the comment never stays
+"in progress" nor shows an earlier table as the latest. Each workflow (--workflow:
+pr-check, pr-check-full-matrix) has its own comment, under its own marker. Needs only the standard library and `gh`
 (run as `python3 -m relu_bench.pr_comment` from a checkout: nothing installed).
 Exit 0 posted, updated, or nothing to do (the PR moved on); 1 bad artifact.
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 from relu_bench.pr_table import MARK
 from relu_bench.rule import FAILED, SLOWER, VANISHED, WORSE
 
-MARKER = "<!-- relu-bench pr-check -->"
+MARKER = "<!-- relu-bench pr-check -->"  # pr-check's; another workflow's is marker(name)
 RUNNING = "<!-- relu-bench running -->"
 # GitHub refuses comment bodies over 65,536 characters; the rest is room for mark_running's note.
 LIMIT = 64000
@@ -61,43 +63,59 @@ def graph_links(table, site):
     return "".join(f"\n- [`{name}`]({site.rstrip('/')}/#{name})" for name in names)
 
 
-def compose(shown, table, run_url, site):
+def marker(workflow):
+    """The first line of one workflow's comment: each workflow keeps its own table."""
+    if not re.fullmatch(r"[\w-]{1,60}", workflow):
+        raise SystemExit(f"::error::not a workflow name: {workflow!r}")
+    return f"<!-- relu-bench {workflow} -->"
+
+
+def compose(shown, table, run_url, site, marker=MARKER):
     text = shown
     if shown != table:  # cut: an open collapsed section would swallow everything after it
         text += "\n</details>" * (shown.count("<details>") - shown.count("</details>"))
         text += f"\n\n(table cut: {len(shown):,} of its {len(table):,} characters shown; the run has all)"
     links = graph_links(shown, site) if site else ""
     history = f"\n\nPublished history of the flagged benchmarks:{links}" if links else ""
-    return f"{MARKER}\n{text}{history}\n\n[The run]({run_url})"
+    return f"{marker}\n{text}{history}\n\n[The run]({run_url})"
 
 
-def body(table, run_url, site):
+def body(table, run_url, site, marker=MARKER):
     """The comment: the table, cut after as many lines as fit LIMIT with what follows them, and links to the
     graphs of the benchmarks the shown lines flag (built from the cut text, so they count toward the limit)."""
     lines = table.splitlines(keepends=True)
     fits, too_many = 0, len(lines) + 1  # lines[:fits] fit; lines[:too_many] do not
     while too_many - fits > 1:
         middle = (fits + too_many) // 2
-        if len(compose("".join(lines[:middle]), table, run_url, site)) <= LIMIT:
+        if len(compose("".join(lines[:middle]), table, run_url, site, marker)) <= LIMIT:
             fits = middle
         else:
             too_many = middle
-    return compose("".join(lines[:fits]), table, run_url, site)
+    return compose("".join(lines[:fits]), table, run_url, site, marker)
 
 
-def mark_running(old, run_url):
+def mark_running(old, run_url, marker=MARKER):
     """The old comment with a note on top that a new run is in progress (one note, however many runs)."""
-    rest = old.split(RUNNING, 2)[-1] if RUNNING in old else old.removeprefix(MARKER)
     note = f"⏳ A new run is in progress: [the run]({run_url}). The table below is the previous run's."
-    return f"{MARKER}\n{RUNNING}\n{note}\n{RUNNING}{rest}"
+    return with_note(old, note, marker)
 
 
-def unmark(old, run_url):
-    """The old comment without the note, where the note is this run's; else None (another run's is current)."""
+def with_note(old, note, marker):
+    rest = old.split(RUNNING, 2)[-1] if RUNNING in old else old.removeprefix(marker)
+    return f"{marker}\n{RUNNING}\n{note}\n{RUNNING}{rest}"
+
+
+def unmark(old, run_url, marker=MARKER):
+    """The old comment with this run's note replaced by one saying it ended without a table (the table below is
+    an earlier run's); None where the note is another run's (that run is current)."""
     parts = old.split(RUNNING, 2)
     if len(parts) != 3 or f"({run_url})" not in parts[1]:
         return None
-    return MARKER + parts[2]
+    note = (
+        f"⚠️ The latest run ([the run]({run_url})) ended without a table (skipped, cancelled or timed out): "
+        "the table below is an earlier run's."
+    )
+    return with_note(old, note, marker)
 
 
 def main(argv=None):
@@ -110,11 +128,13 @@ def main(argv=None):
     parser.add_argument("--head-branch", required=True)
     parser.add_argument("--run-url", required=True)
     parser.add_argument("--site", help="the published asv site, for links to graphs")
+    parser.add_argument("--workflow", default="pr-check", help="the run's workflow: its own comment (pr-check)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--artifact", type=Path, help="the pr-check artifact: pr-number and table.md")
     what.add_argument("--running", action="store_true", help="mark the comment: a new run is in progress")
     what.add_argument("--no-table", action="store_true", help="the run ended without an artifact: remove its mark")
     args = parser.parse_args(argv)
+    mark = marker(args.workflow)
 
     if args.artifact is None:  # no artifact: the open pull request of the run's head branch, if any
         head = f"{args.pr_repo.split('/')[0]}:{args.head_branch}"
@@ -135,16 +155,16 @@ def main(argv=None):
         c
         for page in comments
         for c in page
-        if c["user"]["login"] == "github-actions[bot]" and c["body"].startswith(MARKER)
+        if c["user"]["login"] == "github-actions[bot]" and c["body"].startswith(mark)
     ]
     if args.artifact is None:
-        new = ours and (mark_running if args.running else unmark)(ours[0]["body"], args.run_url)
+        new = ours and (mark_running if args.running else unmark)(ours[0]["body"], args.run_url, mark)
         if new:
             gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload={"body": new})
         return 0
     table_file = args.artifact / "table.md"
     table = table_file.read_text() if table_file.is_file() else "pr-check produced no table."
-    payload = {"body": body(table, args.run_url, args.site)}
+    payload = {"body": body(table, args.run_url, args.site, mark)}
     if ours:
         gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload=payload)
     else:

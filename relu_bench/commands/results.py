@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from relu_bench.commands.common_args import add_command
 from relu_bench import git
+from relu_bench.commands.common_args import add_command
 from relu_bench.config import ROOT, asv_path
 from relu_bench.errors import UserError
 from relu_bench.history import BRANCH, machine_name, merge, restore, store

@@ -168,7 +168,15 @@ def timings(files, benchmarks, releases):
                     if function == "floor" and variant != FLOOR:
                         continue
                     t = Measurement(
-                        release, p["linker"], p["shape"], p["dtype"], variant, function, value, quartiles, f.env_name,
+                        release,
+                        p["linker"],
+                        p["shape"],
+                        p["dtype"],
+                        variant,
+                        function,
+                        value,
+                        quartiles,
+                        f.env_name,
                         entry,
                     )
                     found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins

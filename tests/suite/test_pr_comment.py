@@ -161,3 +161,27 @@ def test_a_huge_table_is_cut_to_fit_with_links_only_to_what_is_shown(github, tmp
     assert shown.rindex("</details>") > shown.rindex("relu.Forward.time_")
     assert links.count(f"]({site}/#") == shown.count("| 🔴 slower |") > 100
     assert text.rstrip().endswith(f"[The run]({RUN})")
+
+
+def test_each_workflow_keeps_its_own_comment(github, tmp_path):
+    """pr-check and pr-check-full-matrix: the later run must not overwrite the other's table or clear its mark."""
+    assert comment("--artifact", str(artifact(tmp_path, 5))).returncode == 0
+    full = RUN.replace("/7", "/9")
+    assert comment("--running", "--workflow", "pr-check-full-matrix", run_url=full).returncode == 0
+    assert "in progress" not in ours(github, "5")[0]["body"]  # no full-matrix comment yet: nothing marked
+    assert comment("--running").returncode == 0
+    assert comment("--no-table", "--workflow", "pr-check-full-matrix", run_url=full).returncode == 0
+    assert "A new run is in progress" in ours(github, "5")[0]["body"]  # pr-check's mark stays
+    folder = artifact(tmp_path, 5, "### every release: nothing slower\n")
+    assert comment("--artifact", str(folder), "--workflow", "pr-check-full-matrix", run_url=full).returncode == 0
+    first, second = ours(github, "5")
+    assert TABLE in first["body"] and "every release" in second["body"]
+    assert second["body"].startswith("<!-- relu-bench pr-check-full-matrix -->")
+
+
+def test_a_run_that_ends_without_a_table_says_so_above_the_earlier_table(github, tmp_path):
+    assert comment("--artifact", str(artifact(tmp_path, 5))).returncode == 0
+    assert comment("--running").returncode == 0
+    assert comment("--no-table").returncode == 0
+    [noted] = ours(github, "5")
+    assert "The latest run" in noted["body"] and "ended without a table" in noted["body"] and TABLE in noted["body"]

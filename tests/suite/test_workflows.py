@@ -452,7 +452,8 @@ def test_the_comment_step_posts_a_table_only_from_a_run_that_compared(
     done = run_step(post["run"], tmp_path / "work", env | {"LOG": str(tmp_path / "log")})
     assert done.returncode == 0, done.stderr
     args = (tmp_path / "log").read_text().split()
-    assert args[args.index("SITE") + 1 :] == expected
+    assert args[args.index("SITE") + 1 :] == ["--workflow", "WORKFLOW", *expected]  # each workflow its comment
+    assert post["env"]["WORKFLOW"] == "${{ github.event.workflow_run.name }}"
 
 
 def test_tests_run_once_per_change():
