@@ -123,11 +123,22 @@ def judge(comparisons, rule=RULE):
             slower_by.setdefault(id(c), set()).add(how)
         elif ratio < 1 / rule.threshold and c.status != SLOWER:
             c.status = FASTER
+    _explained_means(comparisons)
     for c in comparisons:
         if slower_by.get(id(c)) == {"processes"}:
             c.note += "; slower in separate processes only: something process-wide (flags, environment, config)"
     _excuse_faster_instructions(comparisons)
     return comparisons
+
+
+def _explained_means(comparisons):
+    """A pooled mean that is slower where a timing of its environment is slower itself: that timing is the news,
+    the mean only repeats it (noted, not a second row of blame)."""
+    slower_envs = {c.env for c in comparisons if c.kind == "time" and c.benchmark != POOLED and c.status == SLOWER}
+    for c in comparisons:
+        if c.benchmark == POOLED and c.status == SLOWER and c.env in slower_envs:
+            c.status = SAME
+            c.note += "; slower, as the slower timings of this environment explain"
 
 
 def _family(tests, alpha):

@@ -212,3 +212,12 @@ def test_an_identical_tree_passes_the_pooled_test_across_processes():
     for seed in range(20):
         rows = judged(measured([1.0] * 16, jitter=(0.99, 1.0, 1.01)), noisy_rounds([0.0] * 16, seed))
         assert exit_code(rows) == 0, seed
+
+
+def test_the_mean_does_not_blame_twice_what_one_slower_timing_explains():
+    shifts = [math.log(3.0)] + [0.0] * 15
+    rows = judged(measured([1.0] * 16, jitter=(0.99, 1.0, 1.01)), noisy_rounds(shifts, 0, sd=0.01))
+    slower = [c.benchmark + c.params for c in rows if c.status == SLOWER]
+    assert slower == ["relu.Forward.time_forwardvariant=v0"]
+    (mean,) = [c for c in rows if c.benchmark == "(every timing)"]
+    assert "explain" in mean.note
