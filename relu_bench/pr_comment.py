@@ -29,6 +29,7 @@ from relu_bench.rule import FAILED, SLOWER, VANISHED, WORSE
 
 MARKER = "<!-- relu-bench pr-check -->"  # pr-check's; another workflow's is marker(name)
 RUNNING = "<!-- relu-bench running -->"
+NO_TABLE = "⚠️ The latest run ended without a table (it timed out or failed before writing one): see the run."
 # GitHub refuses comment bodies over 65,536 characters; the rest is room for mark_running's note.
 LIMIT = 64000
 # A table row (relu_bench/pr_table.py) whose status fails the check: its benchmark's name.
@@ -163,7 +164,8 @@ def main(argv=None):
             gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload={"body": new})
         return 0
     table_file = args.artifact / "table.md"
-    table = table_file.read_text() if table_file.is_file() else "pr-check produced no table."
+    # No table in the artifact: the comparison timed out or failed before writing one; say so, not an old table.
+    table = table_file.read_text() if table_file.is_file() else NO_TABLE
     payload = {"body": body(table, args.run_url, args.site, mark)}
     if ours:
         gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload=payload)

@@ -185,3 +185,12 @@ def test_a_run_that_ends_without_a_table_says_so_above_the_earlier_table(github,
     assert comment("--no-table").returncode == 0
     [noted] = ours(github, "5")
     assert "The latest run" in noted["body"] and "ended without a table" in noted["body"] and TABLE in noted["body"]
+
+
+def test_an_artifact_without_a_table_says_the_latest_run_ended_without_one(github, tmp_path):
+    assert comment("--artifact", str(artifact(tmp_path, 5))).returncode == 0
+    folder = artifact(tmp_path, 5)
+    (folder / "table.md").unlink()  # the compare step timed out; the upload ran all the same
+    assert comment("--artifact", str(folder)).returncode == 0
+    [updated] = ours(github, "5")
+    assert "latest run ended without a table" in updated["body"] and TABLE not in updated["body"]

@@ -488,3 +488,13 @@ def test_a_forced_push_over_a_commit_the_clone_lacks_says_so(tmp_path):
 def test_publish_is_one_queue_per_ref():
     """A dispatch from another branch must not take main's single pending slot (and cancel a pending main run)."""
     assert load("publish.yml")["concurrency"]["group"] == "publish-${{ github.ref }}"
+
+
+def test_a_comparison_cut_off_by_its_timeout_still_uploads(tmp_path):
+    """The compare step's limit is inside the job's, and the upload and the PR number run always: a timed-out
+    run's comment then says it ended without a table instead of keeping the previous, possibly green, one."""
+    workflow = load("pr-check.yml")
+    job = workflow["jobs"]["compare"]
+    assert step(workflow, "Compare base and head")["timeout-minutes"] < job["timeout-minutes"]
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["if"] == "always()" and step(workflow, "Record the pull request number")["if"] == "always()"
