@@ -58,6 +58,21 @@ def pr_number(artifact):
     return text
 
 
+def judge_edits(artifact):
+    """A warning naming the files of the check's own machinery (.github/, relu_bench/, asv.conf.json) the pull
+    request edits, from the artifact's judge-edits.txt (data: only path-like lines are shown); "" where none."""
+    path = artifact / "judge-edits.txt"
+    names = path.read_text()[:4000].splitlines() if path.is_file() else []
+    names = [n for n in names if re.fullmatch(r"[\w./-]{1,200}", n)][:20]
+    if not names:
+        return ""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return (
+        f"⚠️ This pull request edits what runs the check: {listed}. The verdict holds only as far as the "
+        "repository's rules keep main's workflow and judge (docs/reference.md): review these edits.\n\n"
+    )
+
+
 def graph_links(table, site):
     """Links to the published graph of each benchmark the table flags."""
     names = sorted(set(FLAGGED.findall(table)))
@@ -166,6 +181,7 @@ def main(argv=None):
     table_file = args.artifact / "table.md"
     # No table in the artifact: the comparison timed out or failed before writing one; say so, not an old table.
     table = table_file.read_text() if table_file.is_file() else NO_TABLE
+    table = judge_edits(args.artifact) + table
     payload = {"body": body(table, args.run_url, args.site, mark)}
     if ours:
         gh("-X", "PATCH", f"repos/{args.repo}/issues/comments/{ours[0]['id']}", payload=payload)

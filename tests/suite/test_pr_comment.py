@@ -194,3 +194,12 @@ def test_an_artifact_without_a_table_says_the_latest_run_ended_without_one(githu
     assert comment("--artifact", str(folder)).returncode == 0
     [updated] = ours(github, "5")
     assert "latest run ended without a table" in updated["body"] and TABLE not in updated["body"]
+
+
+def test_a_pull_request_that_edits_the_check_s_machinery_is_named_in_the_comment(github, tmp_path):
+    folder = artifact(tmp_path, 5)
+    (folder / "judge-edits.txt").write_text(".github/workflows/pr-check.yml\nrelu_bench/rule.py\n`rm -rf`|\n")
+    assert comment("--artifact", str(folder)).returncode == 0
+    [posted] = ours(github, "5")
+    assert "edits what runs the check: `.github/workflows/pr-check.yml`, `relu_bench/rule.py`." in posted["body"]
+    assert "rm -rf" not in posted["body"] and TABLE in posted["body"]

@@ -498,3 +498,10 @@ def test_a_comparison_cut_off_by_its_timeout_still_uploads(tmp_path):
     assert step(workflow, "Compare base and head")["timeout-minutes"] < job["timeout-minutes"]
     upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["if"] == "always()" and step(workflow, "Record the pull request number")["if"] == "always()"
+
+
+def test_the_files_of_the_check_s_machinery_a_pull_request_edits_are_recorded(tmp_path):
+    repo, git, c = repo_with_history(tmp_path)
+    git("checkout", "-q", "--detach", c["c4"])
+    choose(repo, tmp_path, "workflow_dispatch", base_input=c["c2"])
+    assert (repo / "pr-check" / "judge-edits.txt").read_text() == "relu_bench/rule.py\n"
