@@ -44,6 +44,12 @@ def is_repo(path):
     return out.returncode == 0
 
 
+def is_ancestor(ancestor, commit, repo=ROOT):
+    """Is `ancestor` reachable from `commit` (the same commit included)?"""
+    out = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, commit], cwd=repo, capture_output=True)
+    return out.returncode == 0
+
+
 def rev_parse(ref, repo=ROOT):
     """The full hash of the commit `ref` names; UserError where it names none."""
     commit = resolve(f"{ref}^{{commit}}", repo)

@@ -41,6 +41,9 @@ QUARANTINE = "quarantine"
 # The JSON files kept: asv's, the report's semantics (relu_bench/report/semantics.py), the noise model's pairs and
 # the confirmed changes (relu_bench/report/noise.py, confirm.py).
 SUFFIXES = (".json", ".semantics", ".noise", ".confirmed")
+# The branch commit `restore` read, kept in the directory (a name no reader takes): `store` refuses a branch that no
+# longer descends from it, so that a force-push that dropped files is not built on silently.
+RESTORED = ".restored-from"
 
 
 def machine_name(prefix, cpuinfo="/proc/cpuinfo"):
@@ -233,6 +236,7 @@ def restore(branch, directory, repo=ROOT, must_exist=False):
         Path(directory, name).parent.mkdir(parents=True, exist_ok=True)
         Path(directory, name).write_text(text)
     merge_into(directory, {n: t for n, t in files.items() if n not in kept}, older=True)
+    Path(directory, RESTORED).write_text(commit + "\n")
     print(f"restored {len(files)} files from {branch} ({commit[:10]}) into {directory}")
 
 
@@ -252,6 +256,13 @@ def merge(shards, directory):
 def store(branch, directory, message, repo=ROOT):
     """Directory -> one new commit on the branch, combined with what the branch holds."""
     ref, parent = branch_commit(branch, repo)
+    marker = Path(directory, RESTORED)
+    restored = marker.read_text().strip() if marker.is_file() else None
+    if restored and (parent is None or not git.is_ancestor(restored, parent, repo)):
+        raise UserError(
+            f"{branch} is at {parent[:10] if parent else 'nothing'}, which does not descend from {restored[:10]}, "
+            f"restored into {directory}: the branch was rewritten (a force-push?); nothing stored"
+        )
     stored = stored_files(parent, repo)
     raw = {name: text for name, text in stored.items() if name.startswith(f"{QUARANTINE}/")}
     contents = {}

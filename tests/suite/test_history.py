@@ -346,3 +346,17 @@ def test_a_result_the_report_cannot_read_is_quarantined_not_stored(repo, tmp_pat
     names = branch_files(repo)
     assert "ci/aaaaaaaa-env-a.json" in names and "ci/bbbbbbbb-env-a.json" not in names
     assert quarantined(names, "ci/bbbbbbbb-env-a.json")
+
+
+def test_store_refuses_a_branch_rewritten_since_the_restore(repo, tmp_path):
+    first = tmp_path / "first"
+    shard(first, "env-a")
+    results.store("asv-results", first, "m", repo)
+    restored = tmp_path / "restored"
+    assert cli("restore", "--dir", restored, "--repo", repo).returncode == 0
+    empty = git_out(repo, "commit-tree", git_out(repo, "mktree", input=""), "-m", "dropped everything")
+    git_out(repo, "update-ref", "refs/heads/asv-results", empty)  # a force-push that dropped the files
+    shard(restored, "env-a", commit="b" * 40)
+    proc = cli("store", "--dir", restored, "--repo", repo)
+    assert proc.returncode == 2 and "does not descend from" in proc.stderr, proc.stderr
+    assert git_out(repo, "rev-parse", "asv-results") == empty
