@@ -22,15 +22,49 @@ Format 1, every key always present:
     sentence     the answer in words
     command      the command line that produced it
     finished     when (ISO 8601, UTC); seconds: how long it ran
+A commit bisection (`--commits`) is stored beside it, in `...-commits.json`: its `listed` and `releases` are
+commits (full hashes) and one key more, `commits`: {"repo", "start" (a note when GOOD is on a side branch, or
+null), "last" and "first" (each {"hash", "date", "subject", "pr", "link"}, or null), "built" (builds made)}.
 """
 
 import json
 import re
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
 
 from relu_bench.config import ROOT
 
 FORMAT = 1
 STORE = ROOT / ".asv" / "bisect"
+
+
+def make(args, benchmark, result, listed, rows, started, **keys):
+    """The record of a finished search (Result of relu_bench/bisect_search.py); benchmark None for a cell; `keys`
+    the rest (pre, dropped, links; commits)."""
+    record = {
+        "format": FORMAT,
+        "library": args.library,
+        "good": args.good,
+        "bad": args.bad,
+        "point": args.point,
+        "pre": False,
+        "kind": "semantics" if benchmark is None else "timing",
+        "benchmark": benchmark,
+        "verdict": result.verdict,
+        "neighbours": list(result.neighbours) if result.neighbours else None,
+        "listed": listed,
+        "dropped": {},
+        "releases": rows,
+        "links": {},
+        **keys,
+        "command": shlex.join(["relu-bench", *sys.argv[1:]]),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    record["sentence"] = sentence(record)
+    return record
 
 
 def path_for(library, good, bad, point, pre=False, store=STORE):
@@ -39,7 +73,8 @@ def path_for(library, good, bad, point, pre=False, store=STORE):
 
 
 def save(record, store=STORE):
-    path = path_for(record["library"], record["good"], record["bad"], record["point"], record["pre"], store)
+    point = record["point"] + ("-commits" if record.get("commits") else "")
+    path = path_for(record["library"], record["good"], record["bad"], point, record["pre"], store)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
     return path
@@ -60,7 +95,8 @@ def sentence(record):
     rows = {r["version"]: r for r in record["releases"]}
     touched = sum("skipped" not in r for r in record["releases"])
     skipped = len(record["releases"]) - touched
-    tally = f"{touched} of {len(record['listed'])} releases measured, {skipped} skipped"
+    unit = "commits" if record.get("commits") else "releases"
+    tally = f"{touched} of {len(record['listed'])} {unit} measured, {skipped} skipped"
     verdict = record["verdict"]
     if verdict == "no change":
         return f"{lib} {point} reads {rows[good]['value']} at both {good} and {bad}: nothing changed ({tally})."

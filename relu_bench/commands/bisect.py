@@ -2,6 +2,7 @@
 meaning changed.
 
     relu-bench bisect LIBRARY GOOD BAD POINT [--pre] [--env-dir DIR]
+    relu-bench bisect LIBRARY GOOD BAD POINT --commits [--repo PATH]
 
 LIBRARY is theano, theano-pymc, aesara or pytensor; GOOD and BAD two of its releases, GOOD the older (the state
 before the change, whether the change is a slowdown or a speed-up). POINT is what changed:
@@ -27,13 +28,17 @@ Example (this machine, 4 of its 6 releases measured, environments built from a w
     $ relu-bench bisect theano 0.9.0 1.0.4 max_0x/gradient@0
     theano max_0x/gradient@0 changed from 1 to 0 between 0.9.0 and 1.0.0: ...
 
+With --commits, GOOD and BAD are neighbouring releases and the search goes on into the library's git history
+between their tags rel-GOOD and rel-BAD (--repo: a clone; docs/reference.md says how to get one), each commit
+built once on top of GOOD's environment and cached by its hash (relu_bench/bisect_commits.py); it prints the
+first commit like BAD: hash, date, subject, its pull request and link, and stores the record beside the release
+record.
+
 Exit status: 0 answered (a change found, or none), 2 GOOD or BAD could not be measured.
 """
 
-import shlex
 import sys
 import time
-from datetime import datetime, timezone
 
 from packaging.version import Version
 
@@ -42,8 +47,9 @@ from relu_bench.bisect_point import Cell, parse
 from relu_bench.bisect_search import Skipped, bisect_cell, bisect_timing, median, spread
 from relu_bench.commands.common_args import add_command, add_env_dir
 from relu_bench.config import ROOT, asv_path
+from relu_bench.errors import UserError
 from relu_bench.matrix import releases as matrix_releases
-from relu_bench.release_build import Unusable, build
+from relu_bench.release_build import IMPORT_CHECK, Unusable, build  # noqa: F401 (IMPORT_CHECK: for bisect_git)
 from relu_bench.release_env import NoEnvironment, derive
 from relu_bench.release_index import between, fetch, listing, numpy_cap, pages
 
@@ -55,6 +61,8 @@ def setup_arguments(subparsers):
     parser.add_argument("bad", help="the newer release, after the change")
     parser.add_argument("point", help="max_0x/gradient@0 (a semantics cell), max_x0/gradient (a timing), ...")
     parser.add_argument("--pre", action="store_true", help="include pre-releases (a, b, rc, dev)")
+    parser.add_argument("--commits", action="store_true", help="bisect the git history between GOOD and BAD")
+    parser.add_argument("--repo", help="with --commits: the library's git clone (default: ./LIBRARY)")
     add_env_dir(parser)
 
 
@@ -81,6 +89,25 @@ class Environments:
                 raise Skipped(str(exc)) from exc
             print(f"{self.library} {version}: ready ({time.monotonic() - started:.0f} s)", flush=True)
         return self.pythons[version]
+
+
+def release_python(args):
+    """GOOD's release environment Python, as release bisection builds it (for --commits)."""
+    document = fetch(args.library)
+    listed, _ = listing(document, pre=True)
+    by_version = {r.version: r for r in listed}
+    if args.good not in by_version:
+        raise UserError(f"{args.good} is not a release of {args.library} on the package index")
+    cap = numpy_cap(document)
+    try:
+        prefer = [derive(args.library, by_version[args.good], cap=cap)["python"]]
+    except NoEnvironment as exc:
+        raise UserError(f"no environment for {args.library} {args.good}: {exc}") from exc
+    envs = Environments(args.library, by_version, (args.env_dir or asv_path("env_dir")).resolve(), prefer, cap)
+    try:
+        return envs.prepare(args.good), envs.lines[args.good]
+    except Skipped as exc:
+        raise UserError(f"{args.library} {args.good}'s environment cannot be built: {exc}") from exc
 
 
 def timing_measure(envs, point):
@@ -129,6 +156,10 @@ def rows(result, versions, envs, point):
 def run(args):
     started = time.monotonic()
     point = parse(args.point)
+    if args.commits:
+        from relu_bench.commands.bisect_git import run_commits
+
+        return run_commits(args, point, started, sys.modules[__name__])
     document = fetch(args.library)
     listed, dropped = listing(document, pre=args.pre)
     chosen = between(listed, args.good, args.bad)
@@ -159,26 +190,12 @@ def run(args):
         print(f"relu-bench bisect: cannot bisect, an end could not be measured: {exc}", file=sys.stderr)
         return 2
 
-    record = {
-        "format": bisect_record.FORMAT,
-        "library": args.library,
-        "good": args.good,
-        "bad": args.bad,
-        "point": args.point,
-        "pre": args.pre,
-        "kind": "semantics" if isinstance(point, Cell) else "timing",
-        "benchmark": None if isinstance(point, Cell) else point.benchmark,
-        "verdict": result.verdict,
-        "neighbours": list(result.neighbours) if result.neighbours else None,
-        "listed": versions,
-        "dropped": dropped,
-        "releases": rows(result, versions, envs, point),
-        "links": {v: pages(document, args.library, v) for v in result.neighbours or []},
-        "command": shlex.join(["relu-bench", *sys.argv[1:]]),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.monotonic() - started, 1),
-    }
-    record["sentence"] = bisect_record.sentence(record)
+    benchmark = None if isinstance(point, Cell) else point.benchmark
+    links = {v: pages(document, args.library, v) for v in result.neighbours or []}
+    rows_ = rows(result, versions, envs, point)
+    record = bisect_record.make(
+        args, benchmark, result, versions, rows_, started, pre=args.pre, dropped=dropped, links=links
+    )
     print(f"\n{record['sentence']}\n\n{bisect_record.table(record)}\n")
     for line in bisect_record.links(record):
         print(line)

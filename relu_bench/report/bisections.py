@@ -44,6 +44,11 @@ def answers(record, change):
 
 def note(record):
     last, first = record["neighbours"]
+    commit = (record.get("commits") or {}).get("first")
+    if commit:
+        pr = f", PR #{commit['pr']}" if commit["pr"] else ""
+        named = f'commit {commit["hash"][:12]} "{commit["subject"]}"{pr}'
+        return f"bisected: {named} ({commit['link']}; `{record['command']}`)"
     return f"bisected: first in {record['library']} {first} (after {last}; `{record['command']}`)"
 
 

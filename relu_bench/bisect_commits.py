@@ -1,0 +1,170 @@
+"""Which commit did it: the library's git history between two releases' `rel-X` tags, each commit built once into
+a folder of its own (cached by its hash) on top of the GOOD release's environment, so that release bisection's
+search (relu_bench/bisect_search.py) runs over commits as it does over releases.
+
+A commit's build is `pip install --no-deps --target` of its tree (PyTensor compiles its Cython extension there;
+Theano is pure Python), run by the release environment's Python; a wrapper script puts that folder first on the
+path, so the worker measures the commit's library with the release's numpy and scipy. A commit that does not build
+or import is remembered (FAILED in its folder) and skipped, as `git bisect skip` does.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from relu_bench.bisect_search import Skipped
+from relu_bench.errors import UserError
+
+GITHUB = {
+    "theano": "Theano/Theano",
+    "theano-pymc": "pymc-devs/Theano-PyMC",
+    "aesara": "aesara-devs/aesara",
+    "pytensor": "pymc-devs/pytensor",
+}
+
+
+def tail(text, lines=3):
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+PR = re.compile(r"\(#(\d+)\)\s*$|^Merge pull request #(\d+)")
+
+
+def git(repo, *args):
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    if done.returncode:
+        raise UserError(f"git {' '.join(args)} failed in {repo}: {tail(done.stderr, 1)}")
+    return done.stdout.strip()
+
+
+def check_repo(repo, library):
+    """The repository's path; UserError when it is not a git repository, saying how to get one."""
+    path = Path(repo).expanduser()
+    if (
+        not path.is_dir()
+        or subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True).returncode
+    ):
+        raise UserError(
+            f"{repo} is not a git repository: git clone https://github.com/{GITHUB[library]} (docs/reference.md)"
+        )
+    return path.resolve()
+
+
+def tag_commit(repo, version):
+    """The commit of the release's tag `rel-VERSION`; UserError when the repository lacks the tag."""
+    tag = f"rel-{version}"
+    done = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise UserError(f"{repo} has no tag {tag} (release {version}): fetch the tags (git fetch --tags)")
+    return done.stdout.strip()
+
+
+def commits_between(repo, good, bad):
+    """(the commits from GOOD's tag, or the merge base when GOOD is on a side branch, to BAD's, oldest first, along
+    BAD's first parents: a merged pull request is one step; a note on the start, or None)."""
+    low, high = tag_commit(repo, good), tag_commit(repo, bad)
+    done = subprocess.run(["git", "-C", str(repo), "merge-base", low, high], capture_output=True, text=True)
+    if done.returncode:
+        raise UserError(f"rel-{good} and rel-{bad} have no merge base in {repo}")
+    base = done.stdout.strip()
+    if base == high:
+        raise UserError(f"rel-{bad} is an ancestor of rel-{good}: GOOD must be the older release")
+    note = None if base == low else f"rel-{good} is on a side branch: starting from the merge base {base[:12]}"
+    line = git(repo, "rev-list", "--reverse", "--first-parent", f"{base}..{high}").split()
+    return [base, *line], note
+
+
+def describe(repo, sha, library):
+    """hash, date, subject, the pull request its subject names (a squash's "(#1234)", a merge's "#1234"), link."""
+    full, date, subject = git(repo, "log", "-1", "--format=%H%n%cI%n%s", sha).split("\n", 2)
+    found = PR.search(subject)
+    return {
+        "hash": full,
+        "date": date,
+        "subject": subject,
+        "pr": int(found[1] or found[2]) if found else None,
+        "link": f"https://github.com/{GITHUB.get(library, library)}/commit/{full}",
+    }
+
+
+def line_of(described):
+    pr = f" (PR #{described['pr']})" if described["pr"] else ""
+    return f"{described['hash'][:12]} {described['date'][:10]} {described['subject']}{pr}\n  {described['link']}"
+
+
+class CommitBuilds:
+    """Each commit's build under cache/SHA, made on first use; `prepare` as bisect_search wants it; `check`: the
+    Python code whose failure marks a built commit unusable (release_build.IMPORT_CHECK)."""
+
+    def __init__(self, repo, python, cache, tree, check):
+        self.repo, self.python, self.cache, self.tree, self.check = repo, Path(python), Path(cache), tree, check
+        self.lines, self.failed, self.built = {}, {}, []
+
+    def prepare(self, sha):
+        folder = self.cache / sha
+        wrapper = folder / "python"
+        if (folder / "FAILED").exists():
+            self.failed[sha] = (folder / "FAILED").read_text()
+            raise Skipped(self.failed[sha])
+        if not wrapper.exists():
+            self._build(sha, folder)
+        return wrapper
+
+    def _build(self, sha, folder):
+        print(f"{sha[:12]}: building", flush=True)
+        scratch = Path(tempfile.mkdtemp(prefix="relu-bench-commit-"))
+        try:
+            archive = scratch / "tree.tar"
+            with archive.open("wb") as out:
+                subprocess.run(["git", "-C", str(self.repo), "archive", sha], stdout=out, check=True)
+            with tarfile.open(archive) as tar:
+                tar.extractall(scratch / "src")
+            site = scratch / "site"
+            pip = [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--target",
+                str(site),
+                str(scratch / "src"),
+            ]
+            done = subprocess.run(pip, capture_output=True, text=True)
+            why = f"build failed: {tail(done.stderr or done.stdout, 1)}" if done.returncode else None
+            if why is None:
+                why = self._import_fails(site)
+            folder.mkdir(parents=True, exist_ok=True)
+            if why:
+                (folder / "FAILED").write_text(why)
+                self.failed[sha] = why
+                print(f"{sha[:12]}: skipped: {why}", flush=True)
+                raise Skipped(why)
+            shutil.rmtree(folder / "site", ignore_errors=True)
+            shutil.move(str(site), folder / "site")
+            self._wrap(folder)
+            self.built.append(sha)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _import_fails(self, site):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(self.tree)]))
+        done = subprocess.run(
+            [str(self.python), "-c", self.check], capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env
+        )
+        return f"import failed: {tail(done.stderr, 1)}" if done.returncode else None
+
+    def _wrap(self, folder):
+        wrapper = folder / "python"
+        site = folder / "site"
+        wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{site}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{self.python}" "$@"\n')
+        wrapper.chmod(0o755)
