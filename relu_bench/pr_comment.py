@@ -69,7 +69,8 @@ def judge_edits(artifact):
     listed = ", ".join(f"`{n}`" for n in names)
     return (
         f"⚠️ This pull request edits what runs the check: {listed}. The verdict holds only as far as the "
-        "repository's rules keep main's workflow and judge (docs/reference.md): review these edits.\n\n"
+        "repository's rules keep main's workflow and judge (docs/methodology.md#what-a-pull-request-cannot-change): "
+        "review these edits.\n\n"
     )
 
 
