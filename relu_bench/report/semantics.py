@@ -13,13 +13,14 @@ runs with `-E existing:PYTHON` are named with --python PYTHON; their commit is H
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from asv.environment import get_env_name
 from asv.util import which
+
+from relu_bench.errors import UserError
 
 SUBDIR = "semantics"
 SUFFIX = ".semantics"
@@ -92,9 +93,9 @@ def load(mdir, commit):
         try:
             record = json.loads(path.read_text())
             env = record["env_name"]
-        except (ValueError, KeyError) as exc:
-            print(f"ignoring {path}: {exc}", file=sys.stderr)
-            continue
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            # A release whose meaning cannot be read would turn "unknown" and the report go on without it.
+            raise UserError(f"cannot read the semantics file {path} ({exc!r}); fix or move it") from None
         old = chosen.get(env)
         rank = (record.get("commit_hash") == commit, record.get("measured_at", 0))
         if old is None or rank > (old.get("commit_hash") == commit, old.get("measured_at", 0)):

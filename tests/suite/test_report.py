@@ -351,3 +351,11 @@ def test_asv_publish_warns_about_an_unreadable_result_and_publishes_the_rest(res
 
     rewrite(result_path(results, PYTENSOR_ENV), date="yesterday")
     assert newest_result(results)[0] == MACHINE  # no TypeError: the site is still deployed
+
+
+def test_an_unreadable_semantics_file_is_named_and_the_build_fails(results, tmp_path):
+    broken = next((results / MACHINE / "semantics").glob("*.semantics"))
+    broken.write_text('["not", "a record"]')
+    out = tmp_path / "html" / "report"
+    proc = relu_bench("report", "--results-dir", results, "build", "--out", out, capture_output=True, text=True)
+    assert proc.returncode == 2 and broken.name in proc.stderr
