@@ -51,6 +51,8 @@ def of_timings(paired_results, process_results=None):
             other = across.get(name) if "error" not in across else None
             if c.status == SAME and other is not None:
                 _sides(c, other["sides"], " (separate processes)")
+            if c.status == SAME and not result.get("blocks"):
+                c.status, c.note = FAILED, "no timing blocks came back (a saved timings.json of another plan?)"
             if c.status == SAME:
                 c.ratio, c.p = result["ratio"], result["p"]
                 c.note = f"paired, {len(result['blocks'])} blocks"

@@ -221,3 +221,9 @@ def test_the_mean_does_not_blame_twice_what_one_slower_timing_explains():
     assert slower == ["relu.Forward.time_forwardvariant=v0"]
     (mean,) = [c for c in rows if c.benchmark == "(every timing)"]
     assert "explain" in mean.note
+
+
+def test_a_timing_with_no_blocks_is_a_failure_named_not_a_crash():
+    outcome = {"t": {"label": "", "sides": ["ok", "ok"], "blocks": []}}
+    (c,) = judge(of_timings({"env": outcome}))
+    assert c.status == FAILED and "no timing blocks" in c.note
