@@ -61,6 +61,7 @@ from relu_bench.plumbing import required_environments, scratch_conf, scratch_run
 from relu_bench.pr_table import order, render
 from relu_bench.prcheck import MACHINE, compare, judging_suite, time_both, untimed
 from relu_bench.rule import RULE, exit_code
+from relu_bench.trials import TRIAL_PLAN
 
 OUTPUT = ROOT / ".asv" / "pr-check"
 
@@ -85,6 +86,13 @@ def setup_arguments(subparsers):
     )
     parser.add_argument(
         "--blocks", type=positive_int, default=PLAN.blocks, help=f"paired timing: blocks per process ({PLAN.blocks})"
+    )
+    parser.add_argument(
+        "--most-rounds",
+        type=positive_int,
+        default=TRIAL_PLAN.most,
+        help=f"across processes: the most rounds an undecided timing gets ({TRIAL_PLAN.most}; "
+        f"{TRIAL_PLAN.processes} turns the sequential rounds off)",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"results, table.md, comparison.json ({OUTPUT})")
     add_env_dir(parser)
@@ -131,7 +139,8 @@ def run(args):
     if not args.no_run:
         code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)
-        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan, rule=rule)
+        trial_plan = replace(TRIAL_PLAN, most=max(args.most_rounds, TRIAL_PLAN.processes))
+        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan, trial_plan, rule)
         saved.write_text(json.dumps({**identity, **timed}, indent=1))
     comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
     markdown = render(comparisons, base, head, rule)
