@@ -20,7 +20,13 @@ from .releases import LIBRARIES, SUGGESTED_INSTALL, known_fix, required_flags
 BACKEND_VARIABLE = "RELU_BACKEND"
 CACHE_VARIABLE = "RELU_BENCH_CACHE"
 # Linker names every benchmark uses; each library maps them to its own modes.
-LINKERS = ("c", "py", "numba", "jax")
+LINKERS = ("c", "py", "numba", "jax", "pytorch", "mlx")
+# What a JIT linker imports, and what to pip install for it, where either is not the linker's name:
+# torch's default Linux wheel brings several GB of CUDA libraries (docs/methodology.md: a CPU-only build);
+# MLX on Linux computes only with a backend package beside it (its `cpu` extra, mlx-cpu).
+LINKER_PACKAGES = {"pytorch": ("torch", "torch"), "mlx": ("mlx.core", '"mlx[cpu]"')}
+# The linkers whose package is imported only when the linker is asked for (relu_impls.op registers then).
+LAZY_LINKERS = ("pytorch", "mlx")
 # A Theano lock directory with no readable owner, older than this, is left over.
 STALE_LOCK_SECONDS = 60
 
@@ -207,11 +213,17 @@ class Backend:
             return compile_mod.Mode(linker="cvm" if linker == "c" else "py", optimizer="fast_run")
         modes = compile_mod.mode.predefined_modes
         if linker.upper() not in modes:
-            raise ModeUnavailable(f"{self.label} has no {linker} linker (Aesara and PyTensor have one)")
+            who = "newer PyTensor releases have one" if linker in LAZY_LINKERS else "Aesara and PyTensor have one"
+            raise ModeUnavailable(f"{self.label} has no {linker} linker ({who})")
+        package, install = LINKER_PACKAGES.get(linker, (linker, linker))
         try:
-            importlib.import_module(linker)
+            importlib.import_module(package)
         except ImportError as exc:
-            raise ModeUnavailable(f"{self.label}: the {linker} linker needs `pip install {linker}` ({exc})") from None
+            raise ModeUnavailable(f"{self.label}: the {linker} linker needs `pip install {install}` ({exc})") from None
+        if linker in LAZY_LINKERS:
+            from .op import register_linker
+
+            register_linker(linker)  # the dedicated op, where it was built before the linker's package was imported
         return modes[linker.upper()]
 
 

@@ -1,11 +1,15 @@
-"""Where the JAX linker runs, so CPU and GPU timings never share a series.
+"""Where the JAX, PyTorch and MLX linkers run, so CPU and GPU timings never share a series.
 
 JAX puts work on a GPU whenever it sees one, and returns before the work is
 done (async dispatch). Benchmarks therefore pin JAX to one device kind, name
 that kind in their parameters ("jax" on the CPU, "jax-gpu" on a GPU), feed it
 inputs already on that device, and wait for every output with `block`.
+PyTorch computes where its inputs lie: "pytorch" gets CPU tensors that share the
+input's memory, "pytorch-gpu" CUDA tensors; PyTensor's PyTorch linker copies every
+output back to numpy, so its outputs are ready when the call returns. MLX evaluates
+lazily: `block` evaluates its outputs.
 
-Nothing here imports JAX until a JAX linker is asked for.
+Nothing here imports JAX, torch or MLX until their linker is asked for.
 """
 
 import sys
@@ -14,7 +18,16 @@ from .backend import load_backend
 from .errors import ModeUnavailable
 
 # Benchmark linker names: one JAX name per device kind; the others run on the CPU.
-DEVICE_OF_LINKER = {"c": "cpu", "py": "cpu", "numba": "cpu", "jax": "cpu", "jax-gpu": "gpu"}
+DEVICE_OF_LINKER = {
+    "c": "cpu",
+    "py": "cpu",
+    "numba": "cpu",
+    "jax": "cpu",
+    "jax-gpu": "gpu",
+    "pytorch": "cpu",
+    "pytorch-gpu": "gpu",
+    "mlx": "cpu",
+}
 
 
 def _jax():
@@ -74,7 +87,21 @@ def prepare_linker(bench_linker):
     load_backend().mode(linker)  # the library's own reason first (e.g. Theano has no JAX linker)
     if linker == "jax":
         return linker, use_jax_device(DEVICE_OF_LINKER[bench_linker])
+    if linker == "pytorch":
+        return linker, torch_device_label(DEVICE_OF_LINKER[bench_linker])
     return linker, "cpu"
+
+
+def torch_device_label(kind):
+    """'cpu', or 'gpu:<model>' of the CUDA device torch computes on; ModeUnavailable (a skip) where it has none."""
+    import torch
+
+    if kind == "cpu":
+        return "cpu"
+    if not torch.cuda.is_available():
+        build = f"torch {torch.__version__}" + (", a CPU-only build" if torch.version.cuda is None else "")
+        raise ModeUnavailable(f"torch sees no CUDA device here ({build})")
+    return f"gpu:{torch.cuda.get_device_name(0)}"
 
 
 def place(array, bench_linker):
@@ -87,12 +114,32 @@ def place(array, bench_linker):
     if bench_linker.startswith("jax"):
         jax = _jax()
         return jax.block_until_ready(jax.device_put(array))
+    if bench_linker.startswith("pytorch"):
+        import torch
+
+        # On the CPU the tensor shares the array's memory (common.placed's layout); on a GPU, one copy now.
+        tensor = torch.from_numpy(array)
+        return tensor.to("cuda") if DEVICE_OF_LINKER[bench_linker] == "gpu" else tensor
+    if bench_linker == "mlx":
+        import mlx.core as mx
+
+        placed = mx.array(array)
+        mx.eval(placed)
+        return placed
     return array
 
 
 def block(outputs):
-    """Wait until every output is computed (JAX dispatches asynchronously); returns `outputs`."""
+    """Wait until every output is computed (JAX dispatches asynchronously, MLX evaluates lazily); returns
+    `outputs`."""
     jax = sys.modules.get("jax")
     if jax is not None:
         jax.block_until_ready(outputs)
+    mx = sys.modules.get("mlx.core")
+    if mx is not None:
+        lazy = [
+            out for out in (outputs if isinstance(outputs, (list, tuple)) else [outputs]) if isinstance(out, mx.array)
+        ]
+        if lazy:
+            mx.eval(*lazy)
     return outputs

@@ -13,8 +13,11 @@ so the value at -0.0 is +0, NaN stays NaN in both passes, and the gradient at 0
 is 0 (as in PyTorch and JAX). The gradient of `relu_grad` itself is exact: it is
 linear in gz and flat in x.
 
-Implementations: C (`c_code`) for the C/CVM linkers, Numba and JAX where the
-library has those linkers, and `impl` (Python) for the py linker only. (Aesara
+Implementations: C (`c_code`) for the C/CVM linkers, Numba, JAX, PyTorch and MLX where
+the library has those linkers, and `impl` (Python) for the py linker only. PyTorch and MLX
+are registered once their package is imported (`register_linker`, called by the backend's
+`mode`), so that building the op in an environment that has torch does not import torch
+(seconds) in every benchmark process of the C linker. (Aesara
 2.9 and PyTensor 2.18 compile their Numba Elemwise loops with fast-math flags;
 there the value at -0.0 comes out -0 and the gradient at NaN 1, as measured.) The C is
 written so that gcc emits compare + and-not/blend, not a branch: a branch on the
@@ -35,14 +38,17 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import sys
 
 import numpy as np
 
-from .backend import load_backend
+from .backend import LINKER_PACKAGES, load_backend
 
 CLASS_NAMES = ("Relu", "ReluGrad")
 
 _built = None
+# The lazily dispatched linkers (LAZY_LINKERS) the op has been registered with.
+_registered = set()
 
 
 def relu(x):
@@ -79,6 +85,7 @@ def c_version(scalar_op, float64):
 
 
 def _build(lib):
+    global _built
     scalar = importlib.import_module(f"{lib}.scalar.basic")
     elemwise = importlib.import_module(f"{lib}.tensor.elemwise")
 
@@ -139,12 +146,16 @@ def _build(lib):
     }
     _register_numba(lib, Relu, ReluGrad)
     _register_jax(lib, Relu, ReluGrad)
+    _built = ops
+    for linker in LAZY_REGISTER:
+        if LINKER_PACKAGES[linker][0].split(".")[0] in sys.modules:
+            register_linker(linker)
     return ops
 
 
 def _dispatch_module(lib, linker, candidates):
     """The library's dispatch module for `linker`, or None where the library or the linker's package lacks it."""
-    if importlib.util.find_spec(linker) is None:
+    if importlib.util.find_spec(LINKER_PACKAGES.get(linker, (linker,))[0].split(".")[0]) is None:
         return None
     for name in candidates:
         try:
@@ -207,17 +218,52 @@ def _register_jax(lib, relu_cls, relu_grad_cls):
         return
     import jax.numpy as jnp
 
-    def relu_jax(op, **kwargs):
+    _register_where(dispatch.jax_funcify, relu_cls, relu_grad_cls, jnp.where)
+
+
+def register_linker(linker):
+    """Dispatch the op to `linker` ("pytorch" or "mlx"), once its package is imported; nothing before the op is
+    built (`_build` registers it then) or where the library lacks the linker."""
+    if _built is None or linker in _registered:
+        return
+    _registered.add(linker)
+    dispatch = _dispatch_module(load_backend().module.__name__, linker, ["dispatch"])
+    if dispatch is not None:
+        LAZY_REGISTER[linker](getattr(dispatch, f"{linker}_funcify"), _built["Relu"], _built["ReluGrad"])
+
+
+def _register_where(funcify, relu_cls, relu_grad_cls, where):
+    """The op for an array library with numpy's `where` (JAX, PyTorch, MLX): two selects on whole arrays, the
+    same meaning as the C."""
+
+    def relu_array(op, **kwargs):
         def relu(x):
-            return jnp.where(x <= 0, 0, x)
+            return where(x <= 0, 0, x)
 
         return relu
 
-    def relu_grad_jax(op, **kwargs):
+    def relu_grad_array(op, **kwargs):
         def relu_grad(x, gz):
-            return jnp.where(x > 0, gz, jnp.where(x <= 0, 0, x))
+            return where(x > 0, gz, where(x <= 0, 0, x))
 
         return relu_grad
 
-    dispatch.jax_funcify.register(relu_cls)(relu_jax)
-    dispatch.jax_funcify.register(relu_grad_cls)(relu_grad_jax)
+    funcify.register(relu_cls)(relu_array)
+    funcify.register(relu_grad_cls)(relu_grad_array)
+
+
+def _register_pytorch(funcify, relu_cls, relu_grad_cls):
+    # PyTensor's Elemwise funcify vmaps a scalar op without a torch name over the array's dimensions;
+    # torch.where works on the whole array as on each element.
+    import torch
+
+    _register_where(funcify, relu_cls, relu_grad_cls, torch.where)
+
+
+def _register_mlx(funcify, relu_cls, relu_grad_cls):
+    import mlx.core as mx
+
+    _register_where(funcify, relu_cls, relu_grad_cls, mx.where)
+
+
+LAZY_REGISTER = {"pytorch": _register_pytorch, "mlx": _register_mlx}

@@ -15,7 +15,7 @@ import sys
 from . import devices
 from .backend import load_backend
 from .errors import ReluBenchError
-from .semantics import POINT_NAMES, measure
+from .semantics import POINT_NAMES, known_failure, measure
 from .variants import VARIANTS
 
 DTYPES = ("float64", "float32")
@@ -29,7 +29,7 @@ def collect(dtypes=DTYPES):
     # "py" is the reference implementation, not a subject of the benchmarks.
     for bench_linker in [n for n in devices.DEVICE_OF_LINKER if n != "py" and n.split("-")[0] in usable]:
         try:
-            linker, device_labels[bench_linker] = devices.prepare_linker(bench_linker)
+            device_labels[bench_linker] = devices.prepare_linker(bench_linker)[1]
         except NotImplementedError as exc:  # e.g. no GPU: not a semantics of the release
             device_labels[bench_linker] = f"unavailable: {exc}"
             continue
@@ -37,11 +37,12 @@ def collect(dtypes=DTYPES):
             for name in VARIANTS:
                 row = {"variant": name, "dtype": dtype, "linker": bench_linker}
                 try:
-                    row["values"], row["grads"] = measure(name, dtype, linker)
+                    row["values"], row["grads"] = measure(name, dtype, bench_linker)
                 except (ReluBenchError, NotImplementedError) as exc:
                     row["skipped"] = str(exc)
                 except Exception as exc:  # the library's own failure: report it, measure the rest
-                    row["error"] = f"{type(exc).__name__}: {exc}"
+                    reason = known_failure(name, bench_linker, exc)
+                    row["skipped" if reason else "error"] = reason or f"{type(exc).__name__}: {exc}"
                 rows.append(row)
     return {
         "format": FORMAT_VERSION,
