@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, replace
 
 from relu_bench.report.changes import moved
-from relu_bench.report.noise import FORMS, Pair, pair_logs
+from relu_bench.report.noise import Pair, pair_logs
 
 # The form in which the report compares (two releases of one run) and the one asv's graphs compare (commits of
 # separate runs): the two rules an A/A pair must pass.
@@ -93,6 +93,3 @@ def pair(machines, commit, agreement_, hours_apart=None):
 def label(point):
     release, entry = point.split("|", 1)
     return f"{entry} [{release}]"
-
-
-__all__ = ["FORMS", "MEASURED_CODE", "RULE_FORMS", "Agreement", "agreement", "caught", "figures", "label", "pair"]

@@ -67,6 +67,15 @@ def differ(a, b):
     return max(a) < min(b) or max(b) < min(a)
 
 
+def until_apart(measure, processes, most):
+    """(a's, b's) per-process figures of two, measure(n) giving n more of each, until they differ or `most` each."""
+    fa, fb = measure(processes)
+    while not differ(fa, fb) and len(fa) < most:
+        more_a, more_b = measure(processes)
+        fa, fb = fa + more_a, fb + more_b
+    return fa, fb
+
+
 def median(figures):
     return statistics.median(figures)
 
@@ -104,10 +113,7 @@ def bisect_timing(versions, prepare, measure, processes=PROCESSES, most=MOST):
 
     def pair(a, b):
         """Whether a and b differ beyond noise, measured in rounds until they do or have `most` processes each."""
-        fa, fb = batch([a, b], processes)
-        while not differ(fa, fb) and len(fa) < most:
-            more_a, more_b = batch([a, b], processes)
-            fa, fb = fa + more_a, fb + more_b
+        fa, fb = until_apart(lambda n: batch([a, b], n), processes, most)
         result.measured[a], result.measured[b] = fa, fb
         return differ(fa, fb)
 

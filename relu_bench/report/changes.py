@@ -101,15 +101,13 @@ def _neighbours(by_release):
 
 def timing_changes(timings, model):
     changes = []
-    for (linker, shape, dtype, variant, function), by_release in sorted(_series(timings).items()):
-        for r1, r2 in _neighbours(by_release):
-            a, b = by_release[r1], by_release[r2]
-            factor = moved(a, b, model)
-            if factor:
-                way = "slower" if b.seconds > a.seconds else "faster"
-                subject = f"{variant} {function}, {linker}, {shape} {dtype}"
-                detail = f"{fmt_time(a.seconds)} → {fmt_time(b.seconds)} ({factor:.2f}x {way})"
-                changes.append(Change("time", r1, r2, subject, detail, factor))
+    for a, b in neighbour_pairs(timings):
+        factor = moved(a, b, model)
+        if factor:
+            way = "slower" if b.seconds > a.seconds else "faster"
+            subject = f"{a.variant} {a.function}, {a.linker}, {a.shape} {a.dtype}"
+            detail = f"{fmt_time(a.seconds)} → {fmt_time(b.seconds)} ({factor:.2f}x {way})"
+            changes.append(Change("time", a.release, b.release, subject, detail, factor))
     return changes
 
 

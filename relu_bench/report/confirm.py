@@ -14,6 +14,7 @@ import json
 import statistics
 from pathlib import Path
 
+from relu_bench.bisect_search import differ, until_apart
 from relu_bench.errors import UserError
 
 SUBDIR = "confirmations"
@@ -22,19 +23,11 @@ PROCESSES = 6
 MOST = 24
 
 
-def apart(fa, fb):
-    """Every process of one slower than every process of the other."""
-    return max(fa) < min(fb) or max(fb) < min(fa)
-
-
-def decide(a, b, measure, processes=PROCESSES, most=MOST):
+def decide(measure, processes=PROCESSES, most=MOST):
     """{"verdict": "changed" or "no change beyond noise", "figures": [a's, b's]}; measure(n) -> (a's, b's) per-process
-    figures of n more interleaved processes each."""
-    fa, fb = measure(processes)
-    while not apart(fa, fb) and len(fa) < most:
-        more_a, more_b = measure(processes)
-        fa, fb = fa + more_a, fb + more_b
-    return {"verdict": "changed" if apart(fa, fb) else "no change beyond noise", "figures": [fa, fb]}
+    figures of n more interleaved processes each (release bisection's own rule: every process of one apart)."""
+    fa, fb = until_apart(measure, processes, most)
+    return {"verdict": "changed" if differ(fa, fb) else "no change beyond noise", "figures": [fa, fb]}
 
 
 def path(mdir, commit):
@@ -48,7 +41,7 @@ def confirm(run, doubtful, measures, processes=PROCESSES, most=MOST):
     records = []
     for a, b in doubtful:
         print(f"{a.release.label} → {b.release.label}: {a.entry}", flush=True)
-        found = decide(a, b, measures(a, b), processes, most)
+        found = decide(measures(a, b), processes, most)
         fa, fb = found["figures"]
         print(f"  {found['verdict']}: {statistics.median(fa) * 1e6:,.0f} → {statistics.median(fb) * 1e6:,.0f} µs, "
               f"{len(fa)} processes each", flush=True)  # fmt: skip
