@@ -9,9 +9,11 @@ discovery (the suite must import under any version, as numpy's does).
 
 import ctypes
 import functools
+import importlib.util
 import mmap
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +24,23 @@ except ImportError as exc:  # an old commit of the project, without relu_impls
     _IMPORT_ERROR = exc
 else:
     _IMPORT_ERROR = None
+
+
+def _input_recipe():
+    """relu_impls.inputs.make_input: the installed project's, or, for a commit from before that module,
+    this checkout's file (asv runs this suite's checkout on every commit), so every commit gets the same data."""
+    try:
+        from relu_impls.inputs import make_input
+    except ImportError:
+        path = Path(__file__).resolve().parents[2] / "relu_impls" / "inputs.py"
+        spec = importlib.util.spec_from_file_location("relu_bench_suite_inputs", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        make_input = module.make_input
+    return make_input
+
+
+make_input = _input_recipe()
 
 
 def keep_freed_memory():
@@ -208,26 +227,15 @@ def shift_layout():
 
 @functools.lru_cache(maxsize=4)
 def make_data(kind, shape, dtype):
-    """The input array, seeded: the same numbers in every run, release and process; placed (see `placed`).
+    """The input array (relu_impls.inputs.make_input), placed (see `placed`).
 
     Memoized: every `setup` of a process gets the same array object (Timing). Callers must not write to it.
     """
+    if kind not in DATA:
+        raise ValueError(f"unknown data kind {kind!r}; known: {', '.join(DATA)}")
     shift_layout()
     size = side(shape)
-    rng = np.random.default_rng(0)
-    z = placed(size, dtype)
-    # Drawn in the dtype, into place: no temporary copy to inflate the memory benchmark's peak.
-    if kind == "positive":
-        rng.random(size, dtype=dtype, out=z)
-        return z
-    rng.standard_normal(size, dtype=dtype, out=z)
-    z.flat[::17] = 0.0
-    z.flat[5::17] = -0.0
-    if kind == "sorted":
-        z.reshape(-1).sort()
-    elif kind != "signs":
-        raise ValueError(f"unknown data kind {kind!r}; known: {', '.join(DATA)}")
-    return z
+    return make_input(size, dtype, kind, out=placed(size, dtype))
 
 
 def graph(name, dtype, function):

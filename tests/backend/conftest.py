@@ -1,9 +1,9 @@
 """Tests here run inside one backend's environment (see `python3 -m relu_bench.run_tests`)."""
 
-import numpy as np
 import pytest
 
 from relu_impls import load_backend
+from relu_impls.inputs import make_input
 
 
 @pytest.fixture(scope="session")
@@ -19,12 +19,9 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def signed_data():
-    """Seeded normal data with exact zeros (both signs), as the benchmarks' random-sign input."""
+    """The benchmarks' random-sign input (relu_impls.inputs), at a test's size."""
 
     def make(dtype, shape=(64, 64)):
-        z = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-        z.flat[::17] = 0.0
-        z.flat[5::17] = -0.0
-        return z
+        return make_input(shape, dtype, "signs")
 
     return make
