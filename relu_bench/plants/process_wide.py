@@ -7,7 +7,10 @@ Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, s
 - `thp-off`: numpy's huge-page advice turned off (memory only: placement of large arrays);
 - `o1`: the library's C compiled with -O1 after its own -O3 (every compiled function of the process);
 - `thread`: a thread left running after import, copying 16 MB every 5 ms (memory bandwidth taken from the
-  benchmark, as a leaked background worker would); `thread-busy` the same every 1 ms.
+  benchmark, as a leaked background worker would); `thread-busy` the same every 1 ms;
+- `cpu-10`, `cpu-5`: a timer's signal handler (C, built at import) that takes 1/11 (1/21) of every millisecond:
+  every timing, memory-bound or not, ×1.10 (×1.05) slower while its process has its core to itself — the
+  calibrated process-wide change, unlike the others whose size depends on the point.
 Every trial times BASE against each plant as the PR check does (relu_bench/prcheck.py run_processes: interleaved
 rounds, sequential rounds for undecided timings) and judges with the rule's Holm family, counting the paired
 tests the check also runs (p = 1: a process-wide change is invisible to them). The first TRIAL_PLAN.processes
@@ -56,6 +59,46 @@ _plant_threading.Thread(target=_plant_copy, daemon=True).start()
 """
 PLANTS["thread"] = _THREAD.replace("PAUSE", "0.005")
 PLANTS["thread-busy"] = _THREAD.replace("PAUSE", "0.001")
+# A monotonic timer's signal every millisecond, whose handler spins for 1/(DIVISOR+1) ms: a process that keeps its
+# core loses that share of its time, so every timing is 1 + 1/DIVISOR slower whether memory or compute bound.
+# (A CPU-time timer fires only at the kernel's tick, and reading the process's CPU clock in the handler slowed
+# numpy's copies by itself ×2-3 here: neither is calibrated.)
+_CPU = r"""
+import ctypes as _plant_ctypes, hashlib as _plant_hashlib, os as _plant_os, subprocess as _plant_subprocess
+import tempfile as _plant_tempfile
+_PLANT_C = '''
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+static long now_ns(void) {
+    struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+static void steal(int sig) { long end = now_ns() + 1000000L / (DIVISOR + 1); while (now_ns() < end) {} }
+int plant_start(void) {
+    struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = steal; sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGRTMIN + 5, &sa, 0)) return -1;
+    struct sigevent ev; memset(&ev, 0, sizeof ev); ev.sigev_notify = SIGEV_SIGNAL; ev.sigev_signo = SIGRTMIN + 5;
+    timer_t timer;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timer)) return -1;
+    struct itimerspec every_ms = {{0, 1000000L}, {0, 1000000L}};
+    return timer_settime(timer, 0, &every_ms, 0);
+}
+'''
+_plant_so = _plant_os.path.join(
+    _plant_tempfile.gettempdir(), "relu-plant-" + _plant_hashlib.sha1(_PLANT_C.encode()).hexdigest()[:12] + ".so"
+)
+if not _plant_os.path.exists(_plant_so):
+    _plant_src = _plant_so[:-3] + f".{_plant_os.getpid()}.c"
+    with open(_plant_src, "w") as _plant_f:
+        _plant_f.write(_PLANT_C)
+    _plant_subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", _plant_src + ".so", _plant_src, "-lrt"], check=True)
+    _plant_os.replace(_plant_src + ".so", _plant_so)
+if _plant_ctypes.CDLL(_plant_so).plant_start() != 0:
+    raise OSError("plant: timer_create failed")
+"""
+PLANTS["cpu-10"] = _CPU.replace("DIVISOR", "10")
+PLANTS["cpu-5"] = _CPU.replace("DIVISOR", "20")
 
 
 def plant_commit(base, name):
