@@ -23,11 +23,21 @@ def library_pin(requirements):
     return found[0] if len(found) == 1 else None
 
 
+# Packages whose presence makes a release line of its own beside the plain one of the same library version:
+# its name gains "-<tag>" for each (pytensor-3.0.7-torch-mlx), so adding such a line is a one-line change.
+RELEASE_TAGS = ("torch", "mlx")
+
+
 def release_label(requirements):
     """A release's name everywhere, "library-version" (e.g. theano-1.0.5), of the one library a requirements
-    dict pins; None where it pins none or several."""
-    pin = library_pin(requirements or {})
-    return "-".join(pin) if pin else None
+    dict pins, with "-<tag>" for each RELEASE_TAGS package it names (extras such as mlx[cpu] count);
+    None where it pins none or several."""
+    requirements = requirements or {}
+    pin = library_pin(requirements)
+    if not pin:
+        return None
+    names = {name.split("[")[0] for name in requirements}
+    return "-".join([*pin, *(tag for tag in RELEASE_TAGS if tag in names)])
 
 
 # What to pip install when nothing is: the current release line.

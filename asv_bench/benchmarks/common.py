@@ -79,7 +79,9 @@ VARIANT_NAMES = [
 SHAPES = ["100x100", "1000x1000", "4000x4000"]
 DTYPES = ["float32", "float64"]
 # Linkers compared where the library has several (Theano has only C; "py" is the reference, not a subject).
-LINKERS = ["c", "numba", "jax", "jax-gpu"]  # relu_impls.devices.DEVICE_OF_LINKER's order, "py" left out
+# relu_impls.devices.DEVICE_OF_LINKER's order, "py" left out; new names go at the end, so that the points
+# asv stored before keep their place. pytorch and mlx run where their package is (pytensor-*-torch-mlx).
+LINKERS = ["c", "numba", "jax", "jax-gpu", "pytorch", "pytorch-gpu", "mlx"]
 # Random signs with exact zeros of both signs; all positive; the random signs sorted (branch-predictable).
 DATA = ["signs", "positive", "sorted"]
 FUNCTIONS = ["forward", "gradient"]

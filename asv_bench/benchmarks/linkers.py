@@ -1,10 +1,12 @@
-"""Which linker runs each variant fastest (C, Numba, JAX on the CPU, JAX on a GPU), where the library has several.
+"""Which linker runs each variant fastest (C, Numba, JAX, PyTorch, MLX; JAX and PyTorch also on a GPU), where the
+library has several.
 
 One size and dtype (1000x1000 float64), random-sign data. The device is part of the
-linker parameter, so CPU and GPU figures never share a series: "jax" is pinned to the
-CPU even where a GPU is present, "jax-gpu" runs only on a GPU (relu_impls.devices).
-A linker the release lacks, whose package is not installed, or whose device this
-machine has not, is skipped with the reason.
+linker parameter, so CPU and GPU figures never share a series: "jax" and "pytorch" are
+pinned to the CPU even where a GPU is present, "jax-gpu" and "pytorch-gpu" run only on
+a GPU (relu_impls.devices). A linker the release lacks, whose package is not installed,
+or whose device this machine has not, is skipped with the reason. MLX computes float64
+as float32 (relu_impls.semantics): its figures are of the float32 computation.
 """
 
 import functools
@@ -32,7 +34,7 @@ def prepared(variant, linker):
     x = place(make_data(KIND, SHAPE, DTYPE), linker)
     for f in (forward, gradient):
         f.trust_input = True
-        # Numba and JAX compile on the first call; keep that out of the samples.
+        # Numba, JAX, PyTorch and MLX compile on the first call; keep that out of the samples.
         block(f(x))
     return forward, gradient, x
 
