@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from relu_bench.commands.common_args import summary
+from relu_bench.envs.venvs import reexec_in_tools_venv
 from relu_bench.errors import UserError
-from relu_bench.venvs import reexec_in_tools_venv
 
 COMMANDS = ["bench", "compare", "agree", "results", "report", "envs", "experiment", "fidelity", "bisect"]
 IN_TOOLS_VENV = {"bench", "fidelity", "bisect"}

@@ -5,7 +5,7 @@
   results folder: one sample per point is no figure to keep, and asv would otherwise overwrite the real
   result of that commit and environment with it. asv's own log still prints every number.
 - `asv publish` deletes its HTML folder and rewrites it; its index then loads local copies of the
-  libraries asv takes from CDNs (relu_bench/offline.py), and the "Which ReLU?" report of the newest commit
+  libraries asv takes from CDNs (relu_bench/report/offline.py), and the "Which ReLU?" report of the newest commit
   with results is rebuilt into it (report/) and linked from its index, so a publish, by asv or by
   relu-bench, needs no third-party host and never loses the report. `relu-bench report build` builds
   one of another commit.
@@ -20,7 +20,8 @@ from asv.plugins.regressions import _GraphDataFilter
 from asv.publishing import OutputPublisher
 
 from relu_bench.errors import UserError
-from relu_bench.offline import localize
+from relu_bench.report.offline import localize
+from relu_bench.results.asv_results import file_name
 from relu_impls.releases import release_label  # imports no backend
 
 QUICK_SUFFIX = "-quick"
@@ -80,7 +81,7 @@ def _date(result):
     if isinstance(result.date, (int, float)) and not isinstance(result.date, bool):
         return result.date
     if result.date is not None:
-        log.warning(f"{result.commit_hash[:8]}-{result.env_name}.json: date {result.date!r} is not a time; ignored")
+        log.warning(f"{file_name(result.commit_hash, result.env_name)}: date {result.date!r} is not a time; ignored")
     return 0
 
 

@@ -18,14 +18,14 @@ import subprocess
 import sys
 
 from relu_bench.config import ROOT
+from relu_bench.envs.matrix import known, releases
+from relu_bench.envs.venvs import make_venv, tools_venv
 from relu_bench.errors import UserError
-from relu_bench.matrix import known, releases
-from relu_bench.venvs import make_venv, tools_venv
 
 # Theano's last release, the newest PyTensor for Python 3.11, and the newest with JAX (its linker's semantics).
 TEST_RELEASES = ["theano-1.0.5", "pytensor-3.0.7", "pytensor-3.3.8"]
 # valgrind for the instruction counts; Chromium for the browser test (asv's pages bring their own libraries:
-# relu_bench/offline.py).
+# relu_bench/report/offline.py).
 SYSTEM_PACKAGES = ["valgrind", "chromium"]
 
 

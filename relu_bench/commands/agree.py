@@ -29,7 +29,7 @@ Exit status: 0 no rule flags a point, 1 some point is flagged, 2 nothing to comp
 import math
 from pathlib import Path
 
-from relu_bench.agree import RULE_FORMS, agreement, caught, figures, label, pair
+from relu_bench.check.agree import RULE_FORMS, agreement, caught, figures, label, pair
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
 from relu_bench.errors import UserError
@@ -73,7 +73,7 @@ def _history(args):
     from asv.results import iter_results_for_machine
 
     from relu_bench import git
-    from relu_bench.agree import MEASURED_CODE, repeats
+    from relu_bench.check.agree import MEASURED_CODE, repeats
 
     dated = {r.commit_hash: r.date or 0 for r in iter_results_for_machine(str(args.results_dir), args.history)}
     commits = sorted(dated, key=dated.get)

@@ -24,10 +24,11 @@ from pathlib import Path
 from relu_bench import git
 from relu_bench.commands.common_args import add_command, add_machine, add_releases, chosen_releases, positive_int
 from relu_bench.config import asv_path, profiles
-from relu_bench.matrix import releases
-from relu_bench.plumbing import SUITE_FILES, asv, define_machine, environments, history_commits, selected, tally
-from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.plumbing import SUITE_FILES, asv, define_machine, environments, history_commits, selected, tally
+from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.report.semantics import asv_environments, collect
+from relu_bench.results import asv_results
 
 
 def setup_arguments(subparsers):
@@ -116,7 +117,7 @@ def run(args):
     print("\nsummary (selected benchmark × parameter points):")
     for commit in commits:
         for release in runnable:
-            result = results_dir / f"{commit[:8]}-{names[release]}.json"
+            result = results_dir / asv_results.file_name(commit, names[release])
             if not result.exists():
                 print(f"  {commit[:8]} {release}: NO RESULTS (environment failed to build or import? see above)")
                 failures += 1

@@ -13,16 +13,15 @@ before the change, whether the change is a slowdown or a speed-up). POINT is wha
                                             '100x100', 'float32')"
 
 The releases between GOOD and BAD come from PyPI (post-releases kept, pre-releases with --pre, yanked ones left
-out and named). Each release the search needs gets an asv environment derived by rule (relu_bench/release_env.py: a
-Python and numpy/scipy pins it accepts; a matrix release gets its asv.conf.json line), built as asv builds one
-in .asv/env (or --env-dir) and kept there for later bisections and runs; a release that cannot be installed or
-imported is skipped, named with the reason, and the search goes on around it. A timing is measured in several
-fresh processes per release, interleaved with the releases it is compared with (relu_bench/bisect_search.py), until
-the two neighbours it names differ beyond noise.
+out and named). Each release the search needs gets an asv environment derived by rule (a Python and numpy/scipy
+pins it accepts; a matrix release gets its asv.conf.json line), built as asv builds one in .asv/env (or --env-dir)
+and kept there for later bisections and runs; a release that cannot be installed or imported is skipped, named
+with the reason, and the search goes on around it. A timing is measured in several fresh processes per release,
+interleaved with the releases it is compared with, until the two neighbours it names differ beyond noise.
 
 It prints a sentence and a table (each release measured: its Python and its value, or its figure — the median
 over its processes — and spread, slowest ÷ fastest process), the PyPI page and GitHub releases page of the
-two neighbours, and stores the result as JSON in .asv/bisect/ (format: relu_bench/bisect_record.py).
+two neighbours, and stores the result as JSON in .asv/bisect/, where `relu-bench report` finds it.
 
 Example (this machine, 4 of its 6 releases measured, environments built from a warm pip cache: 1 min 2 s):
     $ relu-bench bisect theano 0.9.0 1.0.4 max_0x/gradient@0
@@ -30,28 +29,28 @@ Example (this machine, 4 of its 6 releases measured, environments built from a w
 
 With --commits, GOOD and BAD are neighbouring releases and the search goes on into the library's git history
 between their tags rel-GOOD and rel-BAD (--repo: a clone; docs/reference.md says how to get one), each commit
-built once on top of GOOD's environment and cached by its hash (relu_bench/bisect_commits.py); it prints the
-first commit like BAD: hash, date, subject, its pull request and link, and stores the record beside the release
-record.
+built once on top of GOOD's environment and cached by its hash; it prints the first commit like BAD: hash, date,
+subject, its pull request and link, and stores the record beside the release record.
 
 Exit status: 0 answered (a change found, or none), 2 GOOD or BAD could not be measured.
 """
 
+import argparse
 import sys
 import time
 
 from packaging.version import Version
 
-from relu_bench import bisect_record
-from relu_bench.bisect_point import Cell, parse
-from relu_bench.bisect_search import Skipped, bisect_cell, bisect_timing, median, spread
-from relu_bench.commands.common_args import add_command, add_env_dir
-from relu_bench.config import ROOT, asv_path
+from relu_bench.bisection import bisect_record
+from relu_bench.bisection.bisect_point import Cell, checked, parse
+from relu_bench.bisection.bisect_search import Skipped, bisect_cell, bisect_timing, median, spread
+from relu_bench.bisection.release_build import IMPORT_CHECK, Unusable, build  # noqa: F401 (IMPORT_CHECK: for bisect_git)
+from relu_bench.bisection.release_env import NoEnvironment, derive
+from relu_bench.bisection.release_index import between, fetch, listing, numpy_cap, pages
+from relu_bench.commands.common_args import add_command, add_env_dir, env_dir
+from relu_bench.config import ROOT
+from relu_bench.envs.matrix import releases as matrix_releases
 from relu_bench.errors import UserError
-from relu_bench.matrix import releases as matrix_releases
-from relu_bench.release_build import IMPORT_CHECK, Unusable, build  # noqa: F401 (IMPORT_CHECK: for bisect_git)
-from relu_bench.release_env import NoEnvironment, derive
-from relu_bench.release_index import between, fetch, listing, numpy_cap, pages
 
 
 def setup_arguments(subparsers):
@@ -59,11 +58,22 @@ def setup_arguments(subparsers):
     parser.add_argument("library", choices=["theano", "theano-pymc", "aesara", "pytensor"])
     parser.add_argument("good", help="the older release, before the change")
     parser.add_argument("bad", help="the newer release, after the change")
-    parser.add_argument("point", help="max_0x/gradient@0 (a semantics cell), max_x0/gradient (a timing), ...")
+    parser.add_argument(
+        "point", type=checked_point, help="max_0x/gradient@0 (a semantics cell), max_x0/gradient (a timing), ..."
+    )
     parser.add_argument("--pre", action="store_true", help="include pre-releases (a, b, rc, dev)")
     parser.add_argument("--commits", action="store_true", help="bisect the git history between GOOD and BAD")
     parser.add_argument("--repo", help="with --commits: the library's git clone (default: ./LIBRARY)")
     add_env_dir(parser)
+
+
+def checked_point(text):
+    """POINT as typed, once it names a cell or a benchmark of the suite: before any environment is built."""
+    try:
+        checked(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
 
 
 class Environments:
@@ -103,7 +113,7 @@ def release_python(args):
         prefer = [derive(args.library, by_version[args.good], cap=cap)["python"]]
     except NoEnvironment as exc:
         raise UserError(f"no environment for {args.library} {args.good}: {exc}") from exc
-    envs = Environments(args.library, by_version, (args.env_dir or asv_path("env_dir")).resolve(), prefer, cap)
+    envs = Environments(args.library, by_version, env_dir(args), prefer, cap)
     try:
         return envs.prepare(args.good), envs.lines[args.good]
     except Skipped as exc:
@@ -111,8 +121,9 @@ def release_python(args):
 
 
 def timing_measure(envs, point):
-    """measure(versions, processes) for bisect_timing: relu_bench.trials' interleaved processes, one arm per release."""
-    from relu_bench.trials import Arm, TrialPlan, interleaved
+    """measure(versions, processes) for bisect_timing: relu_bench.measure.trials' interleaved processes, one arm per
+    release."""
+    from relu_bench.measure.trials import Arm, TrialPlan, interleaved
 
     def measure(versions, processes):
         arms = [Arm(v, envs.prepare(v), ROOT) for v in versions]
@@ -180,15 +191,14 @@ def run(args):
             prefer.append(derive(args.library, by_version[end], table=table, cap=cap)["python"])
         except NoEnvironment:
             pass
-    envs = Environments(args.library, by_version, (args.env_dir or asv_path("env_dir")).resolve(), prefer, cap)
+    envs = Environments(args.library, by_version, env_dir(args), prefer, cap)
     try:
         if isinstance(point, Cell):
             result = bisect_cell(versions, lambda v: point.read(envs.prepare(v), ROOT))
         else:
             result = bisect_timing(versions, envs.prepare, timing_measure(envs, point))
     except Skipped as exc:
-        print(f"relu-bench bisect: cannot bisect, an end could not be measured: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(f"cannot bisect, an end could not be measured: {exc}") from exc
 
     benchmark = None if isinstance(point, Cell) else point.benchmark
     links = {v: pages(document, args.library, v) for v in result.neighbours or []}

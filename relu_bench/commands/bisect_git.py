@@ -3,9 +3,9 @@ releases' tags. Every input is checked (the repository, both tags, a merge base,
 
 from pathlib import Path
 
-from relu_bench import bisect_commits, bisect_record
-from relu_bench.bisect_point import Cell
-from relu_bench.bisect_search import Skipped, bisect_cell, bisect_timing
+from relu_bench.bisection import bisect_commits, bisect_record
+from relu_bench.bisection.bisect_point import Cell
+from relu_bench.bisection.bisect_search import Skipped, bisect_cell, bisect_timing
 from relu_bench.config import ROOT
 from relu_bench.errors import UserError
 

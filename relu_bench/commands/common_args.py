@@ -4,8 +4,9 @@ import argparse
 import json
 from pathlib import Path
 
+from relu_bench.config import asv_path
+from relu_bench.envs.matrix import known, profile_releases
 from relu_bench.errors import UserError
-from relu_bench.matrix import known, profile_releases
 
 
 def summary(doc):
@@ -82,6 +83,11 @@ def add_machine(parser):
 
 def add_env_dir(parser):
     parser.add_argument("--env-dir", type=Path, help="asv environments (default: asv.conf.json env_dir)")
+
+
+def env_dir(args):
+    """add_env_dir's folder, absolute: --env-dir, or asv.conf.json's env_dir."""
+    return (args.env_dir or asv_path("env_dir")).resolve()
 
 
 def chosen_releases(args, table, profile):

@@ -4,21 +4,21 @@
 
 The suite that judges is BASE's (asv_bench/benchmarks at BASE): a pull request
 can neither edit nor drop the benchmarks that judge it. In each environment:
-- time_ benchmarks are timed paired (relu_bench/paired.py): one process imports
+- time_ benchmarks are timed paired (relu_bench/measure/paired.py): one process imports
   BASE's and HEAD's relu_impls and times each benchmark in blocks of calls, the
   two taking turns. asv's rounds are processes minutes apart, and on a shared
   machine one process's speed differs from the next one's by up to 20 %;
   block by block, within one process, BASE and HEAD see the same machine.
   That process imports the library once, so it cannot see what relu_impls
   sets for a whole process (flags such as -O0, environment, config): each
-  time_ benchmark is also timed across processes (relu_bench/trials.py), BASE's and
+  time_ benchmark is also timed across processes (relu_bench/measure/trials.py), BASE's and
   HEAD's own processes in interleaved rounds, compared round by round.
 - every other benchmark (graph counts, instructions, page faults, peak memory)
   runs in one `asv run` of both commits; its result files are read directly
   (asv's `continuous` shows no comparison once a benchmark fails): every
   comparison that exists is shown, and every failure is named.
 
-The rule (relu_bench/rule.py, which spells it out; defaults in its RULE): a timing is
+The rule (relu_bench/check/rule.py, which spells it out; defaults in its RULE): a timing is
 SLOWER when its paired ratio is beyond --threshold and significant (signed-rank
 test, Holm-corrected at family-wise --alpha); a track_ figure is WORSE when it
 grew (instructions and page faults: beyond a tolerance).
@@ -42,26 +42,27 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from relu_bench import git
+from relu_bench.check.pr_table import order, render
+from relu_bench.check.prcheck import MACHINE, compare, judging_suite, time_both, untimed
+from relu_bench.check.rule import RULE, exit_code
 from relu_bench.commands.common_args import (
     add_bench,
     add_command,
     add_env_dir,
     add_releases,
     chosen_releases,
+    env_dir,
     load_saved,
     positive_int,
     probability,
     ratio_above_one,
 )
-from relu_bench.config import ROOT, load_asv_conf, profiles
+from relu_bench.config import ROOT, profiles
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.plumbing import required_environments, scratch_conf, scratch_run
 from relu_bench.errors import UserError
-from relu_bench.matrix import releases
-from relu_bench.paired import PLAN
-from relu_bench.plumbing import required_environments, scratch_conf, scratch_run
-from relu_bench.pr_table import order, render
-from relu_bench.prcheck import MACHINE, compare, judging_suite, time_both, untimed
-from relu_bench.rule import RULE, exit_code
-from relu_bench.trials import TRIAL_PLAN
+from relu_bench.measure.paired import PLAN
+from relu_bench.measure.trials import TRIAL_PLAN
 
 OUTPUT = ROOT / ".asv" / "pr-check"
 
@@ -131,8 +132,7 @@ def run(args):
     if args.no_run:
         timed = saved_timings(saved, identity)
     output.mkdir(parents=True, exist_ok=True)
-    env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = scratch_conf(output, env_dir, judging_suite(output, base))
+    conf_path = scratch_conf(output, env_dir(args), judging_suite(output, base))
     envs = required_environments(wanted, conf_path)
     env_names = [envs[name].name for name in wanted]
 

@@ -1,14 +1,14 @@
 """Pythons and environments for the release matrix in asv.conf.json.
 
-`list` shows each release, the Python it needs and where it was found (relu_bench/pythons.py: a
+`list` shows each release, the Python it needs and where it was found (relu_bench/envs/pythons.py: a
 `pythonX.Y` on PATH that runs, else the newest under `$(pyenv root)/versions`), linking the ones
 found into .pythons/bin, which asv needs on PATH (it looks for `pythonX.Y` there only).
 """
 
 from relu_bench.commands.common_args import add_command
-from relu_bench.matrix import known, releases, requirements
-from relu_bench.pythons import link_pythons
-from relu_bench.venvs import make_venv
+from relu_bench.envs.matrix import known, releases, requirements
+from relu_bench.envs.pythons import link_pythons
+from relu_bench.envs.venvs import make_venv
 
 
 def setup_arguments(subparsers):

@@ -17,11 +17,11 @@ Commits made for the experiment (under refs/experiment/, the working tree untouc
     page faults, no instructions.
 
 The PR check's deterministic figures (instructions, page faults, graph counts:
-one asv run, relu_bench/prcheck.py) are measured once per commit, before the trials.
+one asv run, relu_bench/check/prcheck.py) are measured once per commit, before the trials.
 Each trial times the twin and every planted commit against BASE as the PR check
-does (paired, relu_bench/paired.py, and across processes, relu_bench/trials.py,
+does (paired, relu_bench/measure/paired.py, and across processes, relu_bench/measure/trials.py,
 their default plans), and judges each commit
-by the PR check's own rule (relu_bench/rule.py). The true size of each plant is
+by the PR check's own rule (relu_bench/check/rule.py). The true size of each plant is
 measured with a long paired timing of relu_op's forward (TRUE_SIZE: more
 processes, blocks and calls). Thresholds are chosen on trials 1-5; the summary
 gives trials 1-5 and 6-10 apart.
@@ -39,14 +39,16 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from relu_bench import git, paired, prcheck, rule
-from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, load_saved
-from relu_bench.config import ROOT, load_asv_conf, pr_timing, profiles
+from relu_bench import git
+from relu_bench.check import prcheck, rule
+from relu_bench.check.pr_table import render
+from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, env_dir, load_saved
+from relu_bench.config import ROOT, pr_timing, profiles
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.plumbing import environments, required_environments, scratch_conf, scratch_run
+from relu_bench.envs.pythons import asv_environ
 from relu_bench.errors import UserError
-from relu_bench.matrix import releases
-from relu_bench.plumbing import environments, required_environments, scratch_conf, scratch_run
-from relu_bench.pr_table import render
-from relu_bench.pythons import asv_environ
+from relu_bench.measure import paired
 
 OUTPUT = ROOT / ".asv" / "experiment"
 PLANTS = Path(__file__).resolve().parent.parent / "plants"
@@ -254,8 +256,7 @@ def prepare(args, output):
     """The record of an experiment: commits, environments, calibration, true sizes, instruction counts."""
     base = git.rev_parse(args.base)
     envs = chosen_releases(args, releases(), "pr")
-    env_dir = (args.env_dir or ROOT / load_asv_conf()["env_dir"]).resolve()
-    conf_path = scratch_conf(output / "counts", env_dir, prcheck.judging_suite(output / "counts", base))
+    conf_path = scratch_conf(output / "counts", env_dir(args), prcheck.judging_suite(output / "counts", base))
     found = required_environments(envs, conf_path)
     record = {
         "base": base,

@@ -28,13 +28,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from relu_bench import asv_results, git
-from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases
-from relu_bench.config import PR_POINT, asv_path
+from relu_bench import git
+from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, env_dir
+from relu_bench.config import PR_POINT
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.plumbing import environments, scratch_conf, scratch_run
+from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.errors import UserError
-from relu_bench.matrix import releases
-from relu_bench.plumbing import environments, scratch_conf, scratch_run
-from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.measure.worker import python_of
+from relu_bench.results import asv_results
 
 LIMIT = 1.2
 TURNS = 4
@@ -50,13 +52,11 @@ POINTS = [
 ]
 LOOP = """
 import json, statistics, sys, timeit
-import numpy as np
 from relu_impls import FLOORS, VARIANTS, load_backend
+from relu_impls.inputs import make_input
 b = load_backend()
 shape, dtype = json.loads(sys.argv[2])
-z = np.random.default_rng(0).standard_normal([int(n) for n in shape.split("x")]).astype(dtype)
-z.flat[::17] = 0.0
-z.flat[5::17] = -0.0
+z = make_input([int(n) for n in shape.split("x")], dtype)
 out = {}
 for name, function in json.loads(sys.argv[1]):
     x = b.matrix(dtype)
@@ -98,7 +98,7 @@ def asv_turn(conf_path, output, commit, env, bench):
     code = scratch_run(conf_path, output, [commit], [env.name], bench, MACHINE, quiet=True)
     if code:  # its log is hidden to keep the table readable; relu-bench bench shows it
         print(f"(asv run in {env.name} exited {code}: `relu-bench bench --bench ...` shows why)", flush=True)
-    result_file = output / "results" / MACHINE / f"{commit[:8]}-{env.name}.json"
+    result_file = output / "results" / MACHINE / asv_results.file_name(commit, env.name)
     return asv_figures(result_file) if result_file.exists() else {}
 
 
@@ -106,7 +106,7 @@ def loop_turn(env, points):
     """{"name/function": seconds per call} of one standalone loop process."""
     # The loop imports the environment's relu_impls, not this checkout's.
     loop_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    cmd = [str(Path(env._path, "bin", "python")), "-c", LOOP, points, json.dumps(PR_POINT)]
+    cmd = [str(python_of(env)), "-c", LOOP, points, json.dumps(PR_POINT)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=loop_env)
     if proc.returncode:
         raise UserError(f"the loop failed in {env.name}:\n{proc.stderr[-2000:]}")
@@ -145,8 +145,7 @@ def run(args):
     worst, missing = 1.0, 0
     with tempfile.TemporaryDirectory(prefix="relu-bench-fidelity-") as tmp:
         output = Path(tmp)
-        env_dir = (args.env_dir or asv_path("env_dir")).resolve()
-        conf_path = scratch_conf(output, env_dir)
+        conf_path = scratch_conf(output, env_dir(args))
         envs = environments(wanted, asv_environ(), conf_path)
         for release in wanted:
             if release not in envs:

@@ -28,13 +28,13 @@ from relu_bench import git
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
 from relu_bench.errors import UserError
+from relu_bench.measure.trials import two_arms
 from relu_bench.report import build, noise, read_run
 from relu_bench.report.changes import in_doubt
 from relu_bench.report.confirm import confirm
 from relu_bench.report.link import link_index
 from relu_bench.report.results import machine_dir
 from relu_bench.report.semantics import asv_environments, collect, existing_environment
-from relu_bench.trials import two_arms
 
 
 def setup_arguments(subparsers):

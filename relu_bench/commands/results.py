@@ -1,4 +1,4 @@
-"""The benchmark history on a git branch (relu_bench/history.py says how nothing stored is lost).
+"""The benchmark history on a git branch (relu_bench/results/history.py says how nothing stored is lost).
 
 relu-bench results restore [--branch B] [--dir D]    # branch -> results dir
 relu-bench results merge SHARD... [--dir D]          # shards (one per environment) -> results dir
@@ -15,9 +15,9 @@ from pathlib import Path
 from relu_bench import git
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import ROOT, asv_path
+from relu_bench.envs.matrix import releases
 from relu_bench.errors import UserError
-from relu_bench.history import BRANCH, machine_name, merge, restore, store
-from relu_bench.matrix import releases
+from relu_bench.results.history import BRANCH, machine_name, merge, restore, store
 
 RESULTS = asv_path("results_dir")
 

@@ -11,7 +11,7 @@ Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, s
 - `cpu-10`, `cpu-5`: a timer's signal handler (C, built at import) that takes 1/11 (1/21) of every millisecond:
   every timing, memory-bound or not, ×1.10 (×1.05) slower while its process has its core to itself — the
   calibrated process-wide change, unlike the others whose size depends on the point.
-Every trial times BASE against each plant as the PR check does (relu_bench/prcheck.py run_processes: interleaved
+Every trial times BASE against each plant as the PR check does (relu_bench/check/prcheck.py run_processes: interleaved
 rounds, sequential rounds for undecided timings) and judges with the rule's Holm family, counting the paired
 tests the check also runs (p = 1: a process-wide change is invisible to them). The first TRIAL_PLAN.processes
 rounds are also judged alone: what the check saw without sequential rounds.
@@ -27,11 +27,12 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
-from relu_bench import git, prcheck
-from relu_bench.comparisons import of_timings
+from relu_bench import git
+from relu_bench.check import prcheck
+from relu_bench.check.comparisons import of_timings
+from relu_bench.check.rule import SLOWER, judge
 from relu_bench.config import ROOT, profiles
-from relu_bench.rule import SLOWER, judge
-from relu_bench.trials import TRIAL_PLAN
+from relu_bench.measure.trials import TRIAL_PLAN
 
 PLANTS = {
     "aa": "",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from relu_bench import bisect_record
+from relu_bench.bisection import bisect_record
 from relu_bench.report import bisections as report_bisections
 from relu_bench.report import changes as report_changes
 from relu_bench.report import confirm as report_confirm

@@ -1,4 +1,5 @@
-"""Which release did it: the stored bisections (`relu-bench bisect`, relu_bench/bisect_record.py) that answer a
+"""Which release did it: the stored bisections (`relu-bench bisect`, relu_bench/bisection/bisect_record.py) that answer
+a
 change between two neighbouring releases of the report, as a note on that change.
 
 A bisection answers a change when it is of the same library, its range (GOOD to BAD) holds both releases, its

@@ -3,7 +3,8 @@ confirm`), the way `relu-bench bisect` decides a step.
 
 A pair of neighbouring figures is in doubt when they differ by at least the noise model's TARGET but not beyond the
 noise of their points (or their quartiles overlap): one asv run cannot tell. Both releases' environments then time
-that one point in fresh processes, interleaved in shuffled rounds (relu_bench/trials.py: Abedi & Brecht's randomized
+that one point in fresh processes, interleaved in shuffled rounds (relu_bench/measure/trials.py: Abedi & Brecht's
+randomized
 multiple interleaved trials), PROCESSES at a time, until every process of one is slower than every process of the
 other, or MOST each. The verdicts are stored beside the results (MACHINE/confirmations/COMMIT.confirmed: JSON, under
 a name asv's readers skip), and the report
@@ -14,7 +15,7 @@ import json
 import statistics
 from pathlib import Path
 
-from relu_bench.bisect_search import differ, until_apart
+from relu_bench.bisection.bisect_search import differ, until_apart
 from relu_bench.errors import UserError
 
 SUBDIR = "confirmations"
@@ -37,7 +38,7 @@ def path(mdir, commit):
 def confirm(run, doubtful, measures, processes=PROCESSES, most=MOST):
     """Decide every pair of `doubtful` [(Measurement a, Measurement b)] of a report Run (relu_bench/report/changes.py
     in_doubt); store and return the records. measures(a, b) -> measure(n) for `decide`: fresh processes of the two
-    points' environments (relu_bench/trials.py two_arms)."""
+    points' environments (relu_bench/measure/trials.py two_arms)."""
     records = []
     for a, b in doubtful:
         print(f"{a.release.label} → {b.release.label}: {a.entry}", flush=True)

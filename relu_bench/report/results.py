@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Tuple
 
-from relu_bench import asv_results
 from relu_bench.config import PR_POINT
 from relu_bench.errors import UserError
 from relu_bench.report.series import FLOOR
+from relu_bench.results import asv_results
 from relu_impls.devices import DEVICE_OF_LINKER  # imports no backend
 from relu_impls.releases import LIBRARIES, library_pin, release_label, version_tuple  # imports no backend
 
@@ -182,7 +182,7 @@ def timings(files, benchmarks, releases):
                     found.setdefault((release, *t.series), t)  # SOURCES order: the dedicated benchmark wins
             except (KeyError, TypeError, ValueError) as exc:  # parameters of another shape than benchmarks.json's
                 raise UserError(
-                    f"cannot read {name} in the result file {f.commit_hash[:8]}-{f.env_name}.json or in "
+                    f"cannot read {name} in the result file {asv_results.file_name(f.commit_hash, f.env_name)} or in "
                     f"benchmarks.json ({type(exc).__name__}: {exc}); fix or move it"
                 ) from None
     # Linkers in relu_impls' one order (relu_bench/report/series.py keeps the order it is given).

@@ -1,7 +1,7 @@
 """Run `python -m relu_impls.semantics_json` in each asv environment and keep what it prints.
 
 Stored as RESULTS/MACHINE/semantics/COMMIT8-ENV_NAME.semantics (JSON), beside asv's result files,
-so the report can be rebuilt and relu_bench/history.py keeps them with the results. Not named *.json:
+so the report can be rebuilt and relu_bench/results/history.py keeps them with the results. Not named *.json:
 asv reads every *.json under its results folder as a result file (and warns about these).
 
 asv's virtualenvs: found through the asv-env-info.json asv writes into each, which

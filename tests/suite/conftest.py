@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from relu_bench.comparisons import of_timings
+from relu_bench.check.comparisons import of_timings
+from relu_bench.check.rule import judge
 from relu_bench.config import ROOT
-from relu_bench.paired import summarize
-from relu_bench.rule import judge
-from relu_bench.significance import t_test_p
+from relu_bench.measure.paired import summarize
+from relu_bench.measure.significance import t_test_p
 
 # asv environments outlive a test (building one costs a minute or two); git-ignored.
 ENV_DIR = ROOT / ".asv" / "test-env"
@@ -94,7 +94,7 @@ def new_project(tmp_path_factory):
     return lambda name: Project(tmp_path_factory.mktemp(name))
 
 
-# Made-up timings for the rule's tests (relu_bench/rule.py), paired and across processes.
+# Made-up timings for the rule's tests (relu_bench/check/rule.py), paired and across processes.
 
 
 def measured(factors, jitter=(1.0,), blocks=30):

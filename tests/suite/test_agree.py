@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import relu_bench
 
-from relu_bench.agree import agreement, caught, label, repeats
+from relu_bench.check.agree import agreement, caught, label, repeats
 from relu_bench.report.noise import DEFAULT_LIMIT, UNMEASURED, point_key
 from relu_bench.report.results import Measurement, Release
 

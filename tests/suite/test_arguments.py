@@ -6,7 +6,7 @@ import argparse
 import pytest
 
 from relu_bench.__main__ import main
-from relu_bench.commands import bench, compare
+from relu_bench.commands import bench, bisect, compare
 
 
 def parse(module, argv):
@@ -32,6 +32,20 @@ def test_a_number_out_of_range_is_argparse_s_message(module, argv, message, caps
     with pytest.raises(SystemExit) as exit_:
         parse(module, argv)
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_bisect_of_a_benchmark_the_suite_lacks_is_refused_before_any_environment(monkeypatch, capsys):
+    def no_environment(*_):
+        raise AssertionError("an environment was built")
+
+    monkeypatch.setattr(bisect.Environments, "prepare", no_environment)
+    monkeypatch.setattr(bisect, "fetch", no_environment)
+    with pytest.raises(SystemExit) as exit_:
+        parse(bisect, ["bisect", "theano", "0.9.0", "1.0.4", "foo.bar(1)"])
+    assert exit_.value.code == 2
+    assert "argument point: no timed benchmark 'foo.bar(1)' in the suite" in capsys.readouterr().err
+    named = "relu.Forward.time_forward('relu_op', '100x100', 'float64')"
+    assert parse(bisect, ["bisect", "theano", "0.9.0", "1.0.4", named]).point == named
 
 
 def test_numbers_in_range_pass():

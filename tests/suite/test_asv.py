@@ -11,9 +11,9 @@ import pytest
 from conftest import ROOT
 
 from relu_bench.config import TOOLS_VENV, load_asv_conf, profiles
-from relu_bench.matrix import releases
-from relu_bench.plumbing import scratch_conf, selected, tally
-from relu_bench.pythons import PYTHONS_BIN, asv_environ, link_pythons
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.plumbing import scratch_conf, selected, tally
+from relu_bench.envs.pythons import PYTHONS_BIN, asv_environ, link_pythons
 from relu_impls.releases import LIBRARIES
 
 ASV = [sys.executable, "-m", "asv"]
@@ -121,7 +121,7 @@ def python_of(venv):
     python = venv / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import asv_runner, relu_impls"], capture_output=True, text=True)
     assert probe.returncode == 0, (
-        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; relu_bench/venvs.py TEST_EXTRAS "
+        f"{venv} cannot run asv benchmarks (needs asv_runner and relu_impls; relu_bench/envs/venvs.py TEST_EXTRAS "
         f"should install asv_runner): {probe.stderr.strip().splitlines()[-1:]}"
     )
     return python
@@ -233,7 +233,7 @@ def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_ru
 def test_plain_asv_in_the_tools_environment_finds_every_release_python():
     """`.venvs/tools/bin/asv run`, typed with a PATH that has only pyenv's shims: asv looks each release's Python up
     with asv.util.which, and must get a working interpreter (a shim of a version not in `pyenv global` exits 127)."""
-    from relu_bench.venvs import in_tools_venv
+    from relu_bench.envs.venvs import in_tools_venv
 
     if not in_tools_venv():
         pytest.skip("runs in the tools environment (python3 -m relu_bench.run_tests)")

@@ -1,8 +1,9 @@
-"""What a bisection looks at (relu_bench/bisect_point.py): POINT parsed to a semantics cell or an asv benchmark."""
+"""What a bisection looks at (relu_bench/bisection/bisect_point.py): POINT parsed to a semantics cell or an asv
+benchmark."""
 
 import pytest
 
-from relu_bench.bisect_point import Cell, TimedBenchmark, parse
+from relu_bench.bisection.bisect_point import Cell, TimedBenchmark, parse
 from relu_bench.errors import UserError
 
 

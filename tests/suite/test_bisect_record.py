@@ -1,4 +1,4 @@
-"""What `relu-bench bisect` shows and stores (relu_bench/bisect_record.py): the sentence and table, the stored
+"""What `relu-bench bisect` shows and stores (relu_bench/bisection/bisect_record.py): the sentence and table, the stored
 file; and one real bisection end to end (slow: PyPI and two environment builds)."""
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import ENV_DIR, relu_bench
 
-from relu_bench import bisect_record
+from relu_bench.bisection import bisect_record
 
 TIMING = {
     "format": 1,

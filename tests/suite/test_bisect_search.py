@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from relu_bench.bisect_search import Skipped, bisect_cell, bisect_timing, differ
+from relu_bench.bisection.bisect_search import Skipped, bisect_cell, bisect_timing, differ
 
 VERSIONS = [f"1.{i}" for i in range(40)]
 

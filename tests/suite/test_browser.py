@@ -3,7 +3,7 @@
 both environments and both commits; its link leads to the "Which ReLU?" report (`relu-bench report`), which
 renders its tables and plots. Debian's Chromium, driven by Playwright; screenshots in artifacts/.
 
-The pages load jQuery, Flot & co. from the published folder (relu_bench/offline.py); every request to another
+The pages load jQuery, Flot & co. from the published folder (relu_bench/report/offline.py); every request to another
 host is refused and fails the test, as a machine without internet would."""
 
 import contextlib
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import ENV_DIR, ROOT, relu_bench
 
-from relu_bench.matrix import releases
-from relu_bench.plumbing import environments, scratch_conf
-from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.plumbing import environments, scratch_conf
+from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.report.semantics import asv_environments, collect
 
 CHROMIUM = Path("/usr/bin/chromium")

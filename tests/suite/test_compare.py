@@ -8,9 +8,7 @@ import os
 import pytest
 from conftest import ENV_DIR, Project, relu_bench
 
-from relu_bench.matrix import releases
-from relu_bench.pythons import link_pythons
-from relu_bench.rule import (
+from relu_bench.check.rule import (
     FAILED,
     FASTER,
     POOLED,
@@ -18,6 +16,8 @@ from relu_bench.rule import (
     SLOWER,
     WORSE,
 )
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.pythons import link_pythons
 
 # One release, two variants, one small point each: a few minutes for all three runs.
 ENV = "theano-1.0.5"

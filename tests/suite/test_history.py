@@ -1,4 +1,4 @@
-"""`relu-bench results` (relu_bench/history.py): the history on a git branch survives merges, corrupt files and
+"""`relu-bench results` (relu_bench/results/history.py): the history on a git branch survives merges, corrupt files and
 interrupted stores."""
 
 import json
@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from conftest import relu_bench
 
-from relu_bench import history as results
 from relu_bench.errors import UserError
+from relu_bench.results import history as results
 
 COLUMNS = ["result", "params", "version", "started_at", "duration"]
 
@@ -299,7 +299,7 @@ def test_shard_keys_change_with_their_release_line_only(monkeypatch):
 
 
 def test_the_noise_model_s_pairs_are_merged_not_replaced_and_asv_does_not_read_them():
-    from relu_bench import history
+    from relu_bench.results import history
 
     name = "noise/AMD-EPYC-2-CPUs-24-GiB.noise"
     old = {"host": "h", "pairs": [{"runs": ["a", "b"], "commit": "c1", "logs": {}}]}

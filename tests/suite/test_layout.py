@@ -61,6 +61,17 @@ def test_the_longest_import_chain_is_at_most_five_modules():
     assert len(chain) <= MAX_DEPTH, " → ".join(chain)
 
 
+def test_no_import_comes_back_round():
+    """No cycle: no module reaches itself through what it imports (each is above all it imports)."""
+    assert not [name for name in MODULES if name in reachable(name)]
+
+
+def test_the_top_level_is_packages_and_entry_modules():
+    """relu_bench/ says the architecture: a handful of packages by concern, and few files beside them."""
+    files = sorted(p.name for p in TOOLS.iterdir() if p.is_file())
+    assert len(files) <= 12, files
+
+
 def test_the_pr_check_does_not_import_the_publish_runner():
     assert "relu_bench.commands.bench" not in reachable("relu_bench.commands.compare")
 
@@ -71,8 +82,8 @@ def test_nothing_imports_the_test_runner():
 
 def test_the_paired_worker_is_standalone():
     """It runs by path under every benchmark environment's Python (3.8 on), where no relu_bench package is."""
-    assert not imports("relu_bench.paired_worker")
-    ast.parse((TOOLS / "paired_worker.py").read_text(), feature_version=(3, 8))
+    assert not imports("relu_bench.measure.paired_worker")
+    ast.parse((TOOLS / "measure" / "paired_worker.py").read_text(), feature_version=(3, 8))
 
 
 @pytest.mark.parametrize("path", sorted([*TOOLS.rglob("*.py"), *(ROOT / "tests").rglob("*.py")]), ids=str)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from relu_bench.agree import agreement, caught
+from relu_bench.check.agree import agreement, caught
 from relu_bench.report import noise
 from relu_bench.report.changes import timing_changes, unreachable
 from relu_bench.report.results import Measurement, Release
@@ -147,8 +147,8 @@ def test_asv_regressions_page_takes_each_point_s_threshold_from_the_machine_s_mo
 def test_a_named_asv_machine_records_its_hardware_for_the_noise_model(tmp_path, monkeypatch):
     from asv.machine import Machine
 
-    from relu_bench.plumbing import define_machine
-    from relu_bench.pythons import asv_environ
+    from relu_bench.envs.plumbing import define_machine
+    from relu_bench.envs.pythons import asv_environ
 
     monkeypatch.setenv("HOME", str(tmp_path))
     define_machine("aa1", dict(asv_environ(), HOME=str(tmp_path)))

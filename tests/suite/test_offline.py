@@ -1,4 +1,5 @@
-"""relu_bench/offline.py: the HTML every `asv publish` of this project writes loads its scripts and styles from the
+"""relu_bench/report/offline.py: the HTML every `asv publish` of this project writes loads its scripts and styles from
+the
 published folder itself, never from a third-party host (a page opened offline works)."""
 
 import json
@@ -12,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 from relu_bench.config import load_asv_conf
-from relu_bench.offline import localize
+from relu_bench.report.offline import localize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report" / "results"
 LOADED = re.compile(r'<(?:script|link)\b[^>]*?\s(?:src|href)="([^"]+)"')

@@ -1,4 +1,4 @@
-"""relu_bench/pr_comment.py, the pr-comment workflow's script, against a fake `gh` holding one repository's pull
+"""relu_bench/check/pr_comment.py, the pr-comment workflow's script, against a fake `gh` holding one repository's pull
 requests and comments: a run's table lands on its own pull request only, in one comment updated in place, with
 links to the run and to the flagged benchmarks' graphs; a new run marks it as running."""
 
@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 REPO = "owner/relu-bench"
 RUN = "https://github.com/owner/relu-bench/actions/runs/7"
 FAKE_GH = r"""#!/usr/bin/env python3
@@ -81,7 +80,7 @@ def artifact(tmp_path, number, table=TABLE):
 
 def comment(*args, sha="a" * 40, repo=REPO, branch="faster-relu", run_url=RUN):
     # As the workflow runs it: from the checkout, nothing installed (-S: no site-packages).
-    cmd = [sys.executable, "-S", "-m", "relu_bench.pr_comment", "--repo", REPO, "--pr-repo", repo]
+    cmd = [sys.executable, "-S", "-m", "relu_bench.check.pr_comment", "--repo", REPO, "--pr-repo", repo]
     cmd += ["--head-sha", sha, "--head-branch", branch, "--run-url", run_url, *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
@@ -198,8 +197,8 @@ def test_an_artifact_without_a_table_says_the_latest_run_ended_without_one(githu
 
 def test_a_pull_request_that_edits_the_check_s_machinery_is_named_in_the_comment(github, tmp_path):
     folder = artifact(tmp_path, 5)
-    (folder / "judge-edits.txt").write_text(".github/workflows/pr-check.yml\nrelu_bench/rule.py\n`rm -rf`|\n")
+    (folder / "judge-edits.txt").write_text(".github/workflows/pr-check.yml\nrelu_bench/check/rule.py\n`rm -rf`|\n")
     assert comment("--artifact", str(folder)).returncode == 0
     [posted] = ours(github, "5")
-    assert "edits what runs the check: `.github/workflows/pr-check.yml`, `relu_bench/rule.py`." in posted["body"]
+    assert "edits what runs the check: `.github/workflows/pr-check.yml`, `relu_bench/check/rule.py`." in posted["body"]
     assert "rm -rf" not in posted["body"] and TABLE in posted["body"]

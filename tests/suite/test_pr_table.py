@@ -1,10 +1,11 @@
-"""relu_bench/pr_table.py: a reader sees the comparisons that changed first, with a count, and the rest collapsed."""
+"""relu_bench/check/pr_table.py: a reader sees the comparisons that changed first, with a count, and the rest
+collapsed."""
 
 import re
 
-from relu_bench.comparisons import Comparison
-from relu_bench.pr_table import render
-from relu_bench.rule import SAME, SKIPPED, SLOWER
+from relu_bench.check.comparisons import Comparison
+from relu_bench.check.pr_table import render
+from relu_bench.check.rule import SAME, SKIPPED, SLOWER
 
 
 def comparison(name, status, ratio=1.0):

@@ -1,10 +1,10 @@
-"""relu_bench/prcheck.py: what the check adds to the rule, so that a run that measured nothing cannot pass."""
+"""relu_bench/check/prcheck.py: what the check adds to the rule, so that a run that measured nothing cannot pass."""
 
 from conftest import judged, measured
 
-from relu_bench.comparisons import Comparison
-from relu_bench.prcheck import uncompared_families, vanished_timings
-from relu_bench.rule import FAILED, SAME, SKIPPED, VANISHED, exit_code
+from relu_bench.check.comparisons import Comparison
+from relu_bench.check.prcheck import uncompared_families, vanished_timings
+from relu_bench.check.rule import FAILED, SAME, SKIPPED, VANISHED, exit_code
 
 
 def test_a_timing_the_worker_never_returned_vanishes():

@@ -9,7 +9,13 @@ from conftest import ROOT
 
 # Pure-Python modules: the timing worker's side runs them in a release's own environment, whose Python may be
 # the oldest of asv.conf.json.
-MODULES = ["relu_bench.comparisons", "relu_bench.rule", "relu_bench.trials", "relu_bench.paired", "relu_impls"]
+MODULES = [
+    "relu_bench.check.comparisons",
+    "relu_bench.check.rule",
+    "relu_bench.measure.trials",
+    "relu_bench.measure.paired",
+    "relu_impls",
+]
 
 
 def floor():

@@ -6,12 +6,12 @@ import json
 import pytest
 from conftest import ROOT
 
-from relu_bench.bisect_search import Skipped, bisect_cell
+from relu_bench.bisection.bisect_search import Skipped, bisect_cell
+from relu_bench.bisection.release_build import Unusable
+from relu_bench.bisection.release_env import NoEnvironment, derive
+from relu_bench.bisection.release_index import Release, listing, numpy_cap
 from relu_bench.commands import bisect as command
-from relu_bench.matrix import releases as matrix_releases
-from relu_bench.release_build import Unusable
-from relu_bench.release_env import NoEnvironment, derive
-from relu_bench.release_index import Release, listing, numpy_cap
+from relu_bench.envs.matrix import releases as matrix_releases
 
 FIXTURES = ROOT / "tests" / "suite" / "fixtures" / "pypi"
 TABLE = matrix_releases()

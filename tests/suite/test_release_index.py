@@ -6,8 +6,8 @@ import json
 import pytest
 from conftest import ROOT
 
+from relu_bench.bisection.release_index import between, listing, pages
 from relu_bench.errors import UserError
-from relu_bench.release_index import between, listing, pages
 
 FIXTURES = ROOT / "tests" / "suite" / "fixtures" / "pypi"
 

@@ -1,14 +1,13 @@
-"""The pull-request check's rule (relu_bench/rule.py) on made-up numbers: paired and across-process timings
-turned into comparisons (relu_bench/comparisons.py) and judged."""
+"""The pull-request check's rule (relu_bench/check/rule.py) on made-up numbers: paired and across-process timings
+turned into comparisons (relu_bench/check/comparisons.py) and judged."""
 
 import math
 import traceback
 
 from conftest import across_processes, judged, measured
 
-from relu_bench.comparisons import Comparison, of_timings
-from relu_bench.paired import summarize
-from relu_bench.rule import (
+from relu_bench.check.comparisons import Comparison, of_timings
+from relu_bench.check.rule import (
     FAILED,
     FASTER,
     NEW,
@@ -23,7 +22,8 @@ from relu_bench.rule import (
     holm,
     judge,
 )
-from relu_bench.significance import t_test_p
+from relu_bench.measure.paired import summarize
+from relu_bench.measure.significance import t_test_p
 
 
 def test_a_process_wide_slowdown_that_pairing_cannot_see_is_flagged():
@@ -184,7 +184,7 @@ def noisy_rounds(shifts, seed, rounds=8, sd=0.08):
     draws its own layout, so each timing moves its own way."""
     import random
 
-    from relu_bench.prcheck import POOLED, pooled
+    from relu_bench.check.prcheck import POOLED, pooled
 
     rng = random.Random(seed)
     found = {}

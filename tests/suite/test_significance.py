@@ -1,8 +1,8 @@
-"""The two significance tests of the PR check (relu_bench/significance.py), against figures of known answer."""
+"""The two significance tests of the PR check (relu_bench/measure/significance.py), against figures of known answer."""
 
 import pytest
 
-from relu_bench.significance import signed_rank_p, t_test_p
+from relu_bench.measure.significance import signed_rank_p, t_test_p
 
 
 def test_signed_rank_p_values():

@@ -1,8 +1,9 @@
-"""Randomized interleaved trials (relu_bench/trials.py): rounds, order, figures, failures; no real process is run."""
+"""Randomized interleaved trials (relu_bench/measure/trials.py): rounds, order, figures, failures; no real process is
+run."""
 
 from pathlib import Path
 
-from relu_bench.trials import Arm, Outcome, TrialPlan, interleaved
+from relu_bench.measure.trials import Arm, Outcome, TrialPlan, interleaved
 
 NAME = "relu.Forward.time_forward('relu_op', '1000x1000', 'float64')"
 
@@ -80,9 +81,9 @@ def two_valued_runner(slower, seed=0):
 
 
 def judged(outcomes, rounds_of_quiet=None):
-    from relu_bench.comparisons import of_timings
-    from relu_bench.prcheck import POOLED, across_processes, pooled
-    from relu_bench.rule import judge
+    from relu_bench.check.comparisons import of_timings
+    from relu_bench.check.prcheck import POOLED, across_processes, pooled
+    from relu_bench.check.rule import judge
 
     found = {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in (NAME, QUIET)}
     paired = {n: dict(r, blocks=[[1.0, 1.0]] * 30, ratio=1.0, p=1.0) for n, r in found.items()}
@@ -92,8 +93,8 @@ def judged(outcomes, rounds_of_quiet=None):
 
 
 def test_sequential_rounds_go_to_the_undecided_timing_only_and_decide_a_process_wide_12_percent():
-    from relu_bench.prcheck import _summaries, undecided
-    from relu_bench.trials import sequential
+    from relu_bench.check.prcheck import _summaries, undecided
+    from relu_bench.measure.trials import sequential
 
     plan = TrialPlan(processes=8, blocks=3, calls=1, more=8, most=32)
     run, asked = two_valued_runner(1.12)
@@ -105,7 +106,7 @@ def test_sequential_rounds_go_to_the_undecided_timing_only_and_decide_a_process_
 
 
 def test_eight_rounds_alone_leave_the_same_change_undecided():
-    from relu_bench.prcheck import _summaries, undecided
+    from relu_bench.check.prcheck import _summaries, undecided
 
     run, _ = two_valued_runner(1.12)
     out = interleaved(arms(), ["relu"], TrialPlan(processes=8, blocks=3, calls=1), run=run)
@@ -117,8 +118,8 @@ def test_eight_rounds_alone_leave_the_same_change_undecided():
 
 
 def test_an_identical_tree_stays_the_same_with_sequential_rounds():
-    from relu_bench.prcheck import _summaries, undecided
-    from relu_bench.trials import sequential
+    from relu_bench.check.prcheck import _summaries, undecided
+    from relu_bench.measure.trials import sequential
 
     plan = TrialPlan(processes=8, blocks=3, calls=1, more=8, most=32)
     for seed in range(10):

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import tomllib
 import yaml
-from conftest import GIT
+from conftest import GIT, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -105,7 +104,8 @@ def test_a_rerun_replaces_its_artifacts(path):
 
 
 def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
-    """The checks themselves are relu_bench/pr_comment.py's (tests/suite/test_pr_comment.py): here, that the workflow
+    """The checks themselves are relu_bench/check/pr_comment.py's (tests/suite/test_pr_comment.py): here, that the
+    workflow
     runs main's copy (a workflow_run checkout is the default branch) with the run's facts from GitHub."""
     workflow = load("pr-comment.yml")
     workflows = {load(name)["name"] for name in ("pr-check.yml", "pr-check-full-matrix.yml")}
@@ -115,7 +115,7 @@ def test_pr_comment_runs_mains_script_on_the_artifact_with_minimal_rights():
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert "ref" not in checkout.get("with", {}) and "repository" not in checkout.get("with", {}), "no PR code here"
     step = next(s for s in job["steps"] if "run" in s)
-    assert "python3 -m relu_bench.pr_comment " in step["run"]
+    assert "python3 -m relu_bench.check.pr_comment " in step["run"]
     facts = {"PR_REPO": "head_repository.full_name", "HEAD_SHA": "head_sha", "HEAD_BRANCH": "head_branch"}
     for variable, field in facts.items():
         assert (
@@ -187,7 +187,7 @@ def repo_with_history(tmp_path):
     git("init", "-q", "-b", "main")
     c = {"c1": commit("relu_impls/op.py", "1"), "c2": commit("relu_impls/op.py", "2")}
     c["c3"] = commit("README.md", "docs")
-    c["c4"] = commit("relu_bench/rule.py", "4")
+    c["c4"] = commit("relu_bench/check/rule.py", "4")
     git("switch", "-q", "-c", "old", c["c2"])
     c["old"] = commit("relu_impls/op.py", "dropped")
     git("switch", "-q", "-c", "pr", c["c4"])
@@ -445,7 +445,7 @@ def test_the_comment_step_posts_a_table_only_from_a_run_that_compared(
     condition = "github.event.action == 'completed' && contains(fromJSON('[\"success\", \"failure\"]'), "
     assert download["if"] == condition + "github.event.workflow_run.conclusion)" and download["continue-on-error"]
     assert (downloaded is not None) == runs_download
-    post = next(s for s in steps(workflow) if "relu_bench.pr_comment" in s.get("run", ""))
+    post = next(s for s in steps(workflow) if "relu_bench.check.pr_comment" in s.get("run", ""))
     (tmp_path / "work").mkdir()
     fake(tmp_path / "bin", "python3", 'echo "$*" > "$LOG"')
     env = {name: name for name in post["env"]} | {"ACTION": action, "DOWNLOAD": downloaded or "", "LOG": "log"}
@@ -504,4 +504,4 @@ def test_the_files_of_the_check_s_machinery_a_pull_request_edits_are_recorded(tm
     repo, git, c = repo_with_history(tmp_path)
     git("checkout", "-q", "--detach", c["c4"])
     choose(repo, tmp_path, "workflow_dispatch", base_input=c["c2"])
-    assert (repo / "pr-check" / "judge-edits.txt").read_text() == "relu_bench/rule.py\n"
+    assert (repo / "pr-check" / "judge-edits.txt").read_text() == "relu_bench/check/rule.py\n"

@@ -1,14 +1,14 @@
-"""Comparisons of BASE and HEAD from the pull-request check's measurements, for the rule (relu_bench/rule.py)
-to judge: `of_timings` from paired timings (relu_bench/paired.py) and timings across processes
-(relu_bench/prcheck.py), `of_results` from asv result files of both commits (every other benchmark)."""
+"""Comparisons of BASE and HEAD from the pull-request check's measurements, for the rule (relu_bench/check/rule.py)
+to judge: `of_timings` from paired timings (relu_bench/measure/paired.py) and timings across processes
+(relu_bench/check/prcheck.py), `of_results` from asv result files of both commits (every other benchmark)."""
 
 from __future__ import annotations  # `float | None` on Python 3.8 and 3.9, the floor pyproject.toml declares
 
 from dataclasses import dataclass
 
-from relu_bench import asv_results
-from relu_bench.rule import FAILED, FIXED, NEW, POOLED, SAME, SKIPPED, STILL_FAILING, VANISHED
-from relu_bench.worker import exception_line
+from relu_bench.check.rule import FAILED, FIXED, NEW, POOLED, SAME, SKIPPED, STILL_FAILING, VANISHED
+from relu_bench.measure.worker import exception_line
+from relu_bench.results import asv_results
 from relu_impls.releases import release_label  # imports no backend
 
 
@@ -31,8 +31,10 @@ class Comparison:
 
 
 def of_timings(paired_results, process_results=None):
-    """Comparisons of the timings: {environment label: outcome, or {"error": text}}, paired (relu_bench/paired.py)
-    and, where given, across processes (relu_bench/prcheck.py run_processes: the same shape, one block per round)."""
+    """Comparisons of the timings: {environment label: outcome, or {"error": text}}, paired
+    (relu_bench/measure/paired.py)
+    and, where given, across processes (relu_bench/check/prcheck.py run_processes: the same shape, one block per
+    round)."""
     comparisons = []
     process_results = process_results or {}
     for env, outcome in paired_results.items():

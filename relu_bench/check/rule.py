@@ -1,6 +1,6 @@
 """The pull-request check's rule: which comparison of BASE and HEAD is slower, worse, failed or the same.
 
-`judge` applies the rule to Comparisons (relu_bench/comparisons.py makes them from the measurements);
+`judge` applies the rule to Comparisons (relu_bench/check/comparisons.py makes them from the measurements);
 its defaults are RULE's below, the one place to tune them:
 - a timing is measured twice: paired, BASE and HEAD in one process (median over
   blocks of HEAD/BASE; two-sided Wilcoxon signed-rank test of the blocks' log
@@ -58,7 +58,7 @@ class Rule:
 
 
 RULE = Rule()
-POOLED = "(every timing)"  # the mean of a run's timings across processes, round by round (relu_bench/prcheck.py)
+POOLED = "(every timing)"  # the mean of a run's timings across processes, round by round (relu_bench/check/prcheck.py)
 
 # STILL_FAILING: failed in BASE and in HEAD, so not this pull request's doing: shown, not blocking (the fix itself
 # would otherwise be blocked by what it does not touch).

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from relu_bench.config import ROOT, TOOLS_VENV, VENVS
+from relu_bench.envs.matrix import releases, requirements
+from relu_bench.envs.pythons import BUILD_ENV, PYTHONS_BIN, find_python, link_pythons
 from relu_bench.errors import UserError
-from relu_bench.matrix import releases, requirements
-from relu_bench.pythons import BUILD_ENV, PYTHONS_BIN, find_python, link_pythons
 
 TOOLS_PYTHON = "3.11"
 TEST_EXTRAS = ["pytest", "asv_runner==0.3.2"]

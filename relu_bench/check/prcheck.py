@@ -1,6 +1,6 @@
 """Running the pull-request check: BASE's suite, one asv run of both commits for every benchmark but the
 time_ ones, the time_ ones timed paired (one process) and across processes (interleaved rounds), then the
-rule (relu_bench/rule.py) over all of it."""
+rule (relu_bench/check/rule.py) over all of it."""
 
 import json
 import math
@@ -11,15 +11,16 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from relu_bench import asv_results, git
-from relu_bench.comparisons import Comparison, of_results, of_timings
+from relu_bench import git
+from relu_bench.check.comparisons import Comparison, of_results, of_timings
+from relu_bench.check.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
-from relu_bench.paired import PLAN, summarize, time_trees
-from relu_bench.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, judge
-from relu_bench.significance import t_test_p
-from relu_bench.trials import TRIAL_PLAN, Arm, broken_state, sequential
-from relu_bench.worker import python_of
+from relu_bench.measure.paired import PLAN, summarize, time_trees
+from relu_bench.measure.significance import t_test_p
+from relu_bench.measure.trials import TRIAL_PLAN, Arm, broken_state, sequential
+from relu_bench.measure.worker import python_of
+from relu_bench.results import asv_results
 from relu_impls.releases import release_label  # imports no backend
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
@@ -62,7 +63,8 @@ def trees(conf_path, base, head):
 
 
 def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
-    """{environment label: relu_bench/paired.py outcome, or {"error": why}} of BASE and HEAD's time_ benchmarks."""
+    """{environment label: relu_bench/measure/paired.py outcome, or {"error": why}} of BASE and HEAD's time_
+    benchmarks."""
     found = {}
     with trees(conf_path, base, head) as (suite, both):
         for e in envs:

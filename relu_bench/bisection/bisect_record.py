@@ -10,7 +10,7 @@ Format 1, every key always present:
     kind         "semantics" or "timing"
     benchmark    the asv benchmark name timed (null for a semantics cell)
     verdict      "changed", "no change", "no change beyond noise" or "no step beyond noise"
-                 (relu_bench/bisect_search.py says what each means)
+                 (relu_bench/bisection/bisect_search.py says what each means)
     neighbours   [last release like GOOD, first like BAD], or null
     listed       every release from GOOD to BAD on the index, in version order
     dropped      {version: why} of releases in that range left out (yanked, no files)
@@ -30,7 +30,6 @@ null), "last" and "first" (each {"hash", "date", "subject", "pr", "link"}, or nu
 import json
 import re
 import shlex
-import sys
 import time
 from datetime import datetime, timezone
 
@@ -41,8 +40,8 @@ STORE = ROOT / ".asv" / "bisect"
 
 
 def make(args, benchmark, result, listed, rows, started, **keys):
-    """The record of a finished search (Result of relu_bench/bisect_search.py); benchmark None for a cell; `keys`
-    the rest (pre, dropped, links; commits)."""
+    """The record of a finished search (a bisect_search Result); benchmark None for a cell; `keys` the rest (pre,
+    dropped, links; commits)."""
     record = {
         "format": FORMAT,
         "library": args.library,
@@ -59,12 +58,22 @@ def make(args, benchmark, result, listed, rows, started, **keys):
         "releases": rows,
         "links": {},
         **keys,
-        "command": shlex.join(["relu-bench", *sys.argv[1:]]),
+        "command": command_line(args),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started, 1),
     }
     record["sentence"] = sentence(record)
     return record
+
+
+def command_line(args):
+    """The command that asked for the search, written back from its arguments."""
+    words = ["relu-bench", "bisect", args.library, args.good, args.bad, args.point]
+    words += ["--pre"] * bool(getattr(args, "pre", False)) + ["--commits"] * bool(getattr(args, "commits", False))
+    for option in ("repo", "env_dir"):
+        if getattr(args, option, None):
+            words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+    return shlex.join(words)
 
 
 def path_for(library, good, bad, point, pre=False, store=STORE):

@@ -14,7 +14,7 @@ Python where the releases allow), then the newest Python, then the newest numpy.
 - numpy: Theano and Theano-PyMC need numpy < 1.24 (the np.bool alias); a release uploaded before numpy 2.0.0
   came out was built and written against numpy 1.x, so it gets numpy < 2, and one uploaded before numpy 1.26
   numpy < 1.26 (1.26 dropped numpy.__config__.get_info); and no release is readier for a newer
-  numpy than the project's newest, whose cap (`numpy_cap`, relu_bench/release_index.py) applies to all.
+  numpy than the project's newest, whose cap (`numpy_cap`, relu_bench/bisection/release_index.py) applies to all.
 - setuptools: Theano before 0.8 is Python 2 source converted by 2to3 in its setup.py, which needs setuptools < 60
   (the matrix's 58.1.0).
 """
@@ -22,7 +22,7 @@ Python where the releases allow), then the newest Python, then the newest numpy.
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from relu_bench.matrix import releases as matrix_releases
+from relu_bench.envs.matrix import releases as matrix_releases
 
 NUMPY_2_RELEASED = "2024-06-16"  # numpy 2.0.0's upload date on PyPI
 # numpy 1.26.0's: it dropped numpy.__config__.get_info, which PyTensor 2.8-2.12 read at import.
@@ -61,7 +61,8 @@ def constraints(library, release, cap=""):
 
 
 def derive(library, release, prefer=(), table=None, cap=""):
-    """The include line ({"python": "3.X", "req": {...}}) for `release` (a relu_bench.release_index.Release); `cap`:
+    """The include line ({"python": "3.X", "req": {...}}) for `release` (a relu_bench.bisection.release_index.Release);
+    `cap`:
     the project's numpy cap."""
     table = matrix_releases() if table is None else table
     known = table.get(f"{library}-{release.version}")

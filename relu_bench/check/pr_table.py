@@ -3,7 +3,7 @@ unchanged ones (same, or skipped on both sides) in a collapsed table below it, a
 
 import math
 
-from relu_bench.rule import (
+from relu_bench.check.rule import (
     BETTER,
     FAILED,
     FASTER,

@@ -1,5 +1,6 @@
 """Timing one or more trees' benchmarks in one process of a benchmark environment: both sides of a paired
-timing (relu_bench/paired.py, two trees), or one side of a trial across processes (relu_bench/trials.py, one tree).
+timing (relu_bench/measure/paired.py, two trees), or one side of a trial across processes
+(relu_bench/measure/trials.py, one tree).
 
     python paired_worker.py PLAN.json
 
@@ -9,7 +10,7 @@ suite's `benchmarks` package is imported with that tree's `relu_impls`, and
 the time_ benchmarks whose asv names match a regex are set up (compiled) then;
 afterwards its modules move aside (retire), so the next tree imports its own.
 Compiled functions keep working: they hold their ops, not the module names.
-relu_bench/paired.py gives the worker a compile cache of its own.
+relu_bench/measure/paired.py gives the worker a compile cache of its own.
 
 Then, block by block, each benchmark is called N times per tree, the trees
 taking turns in an order that rotates every block. One process, so both trees'

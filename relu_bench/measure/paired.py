@@ -6,7 +6,7 @@ machine a memory-bound function's speed differs between processes by up to
 µs per process, ±5 % within; the same with both pinned to one CPU): where the
 process's memory lies, not the code. Between asv's processes a 10 % change is
 lost in that. Here one process of the release's asv environment
-(relu_bench/paired_worker.py) sets up BASE's suite with BASE's relu_impls and again
+(relu_bench/measure/paired_worker.py) sets up BASE's suite with BASE's relu_impls and again
 with HEAD's, then times each benchmark for a block of calls per tree, the trees
 taking turns, the order flipping every block. Each block gives one head/base
 ratio of medians; drift slower than a block cancels in it, and so does
@@ -14,7 +14,7 @@ placement.
 
 A benchmark's ratio is the median of its block ratios over all worker
 processes; its p-value the two-sided Wilcoxon signed-rank test of the log block
-ratios against 0 (normal approximation). relu_bench/rule.py judges with them.
+ratios against 0 (normal approximation). relu_bench/check/rule.py judges with them.
 """
 
 import math
@@ -23,8 +23,8 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from relu_bench.significance import signed_rank_p
-from relu_bench.worker import run_worker
+from relu_bench.measure.significance import signed_rank_p
+from relu_bench.measure.worker import run_worker
 from relu_impls.backend import CACHE_VARIABLE, cache_root
 
 

@@ -13,6 +13,11 @@ from pathlib import Path
 FAILED, SKIPPED, MEASURED = "failed", "skipped", "measured"
 
 
+def file_name(commit, env_name):
+    """The name asv gives a commit's result file in one environment, inside its machine folder."""
+    return f"{commit[:8]}-{env_name}.json"
+
+
 def load(path):
     """asv's Results of one result file."""
     from asv.results import Results  # `relu-bench results shards` and others run without asv
@@ -22,7 +27,7 @@ def load(path):
 
 def of_commit(results_dir, machine, commit, env_names):
     """{env name: Results} of one commit; environments without a result file are absent."""
-    paths = {name: Path(results_dir, machine, f"{commit[:8]}-{name}.json") for name in env_names}
+    paths = {name: Path(results_dir, machine, file_name(commit, name)) for name in env_names}
     return {name: load(path) for name, path in paths.items() if path.exists()}
 
 

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 from relu_bench.config import ROOT, load_asv_conf
-from relu_bench.pythons import asv_environ, link_pythons
-from relu_bench.worker import python_of
+from relu_bench.envs.pythons import asv_environ, link_pythons
+from relu_bench.measure.worker import python_of
 from relu_impls.releases import known_fix
 
 IMPORT_CHECK = "import relu_impls; b = relu_impls.load_backend(); print(b.name, b.version)"

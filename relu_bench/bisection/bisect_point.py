@@ -9,16 +9,20 @@ benchmark point, timed.
                                               "relu.Forward.time_forward('relu_op', '100x100', 'float32')"
 """
 
+import difflib
 import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from relu_bench.bisect_search import Skipped
-from relu_bench.config import pr_timing
+from relu_bench.bisection.bisect_search import Skipped
+from relu_bench.config import ROOT, pr_timing
 from relu_bench.errors import UserError
+from relu_bench.measure.worker import WORKER
 from relu_impls import VARIANTS
 from relu_impls.semantics import POINT_NAMES
 
@@ -30,6 +34,16 @@ READ_CELL = """
 import json, sys
 from relu_impls.semantics import measure
 print(json.dumps(measure(sys.argv[1], "float64", "c")))
+"""
+
+# Run by this Python: the names of the suite's time_ benchmarks, as the worker that times them finds them.
+SUITE_NAMES = """
+import importlib.util, json, sys
+import benchmarks
+spec = importlib.util.spec_from_file_location("paired_worker", sys.argv[1])
+worker = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(worker)
+print(json.dumps(sorted(worker.discover(benchmarks))))
 """
 
 
@@ -78,3 +92,28 @@ def parse(text):
     if ASV_NAME.fullmatch(text):
         return TimedBenchmark(text)
     raise UserError(f"not a POINT: {text!r} (e.g. max_0x/gradient@0, max_x0/gradient, or an asv benchmark name)")
+
+
+def timed_names(tree=ROOT):
+    """The asv names of the time_ benchmarks of `tree`'s suite (the points a timing bisection can measure)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SUITE_NAMES, str(WORKER)],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(tree, "asv_bench")), str(tree)])),
+    )
+    if done.returncode:
+        raise UserError(f"the benchmark suite does not import: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def checked(text, tree=ROOT):
+    """The point POINT names, a timed one only if `tree`'s suite has that benchmark; UserError otherwise."""
+    point = parse(text)
+    if isinstance(point, TimedBenchmark):
+        names = timed_names(tree)
+        if point.benchmark not in names:
+            near = difflib.get_close_matches(point.benchmark, names, n=1)
+            raise UserError(f"no timed benchmark {point.benchmark!r} in the suite" + (f"; {near[0]}?" if near else ""))
+    return point

@@ -1,6 +1,6 @@
 """Post pr-check's table on its pull request, as one comment updated in place (the pr-comment workflow).
 
-    python3 -m relu_bench.pr_comment --repo OWNER/NAME --pr-repo OWNER/NAME --head-sha SHA --head-branch BRANCH
+    python3 -m relu_bench.check.pr_comment --repo OWNER/NAME --pr-repo OWNER/NAME --head-sha SHA --head-branch BRANCH
         --run-url URL [--site URL] [--workflow NAME] (--artifact DIR | --running | --no-table)
 
 The workflow runs main's copy of this file (never the pull request's) with the
@@ -13,7 +13,7 @@ artifact: skipped, cancelled, timed out) replaces that run's mark, and only its 
 by a note that the latest run ended without a table, so the comment never stays
 "in progress" nor shows an earlier table as the latest. Each workflow (--workflow:
 pr-check, pr-check-full-matrix) has its own comment, under its own marker. Needs only the standard library and `gh`
-(run as `python3 -m relu_bench.pr_comment` from a checkout: nothing installed).
+(run as `python3 -m relu_bench.check.pr_comment` from a checkout: nothing installed).
 Exit 0 posted, updated, or nothing to do (the PR moved on); 1 bad artifact.
 """
 
@@ -24,15 +24,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from relu_bench.pr_table import MARK
-from relu_bench.rule import FAILED, SLOWER, VANISHED, WORSE
+from relu_bench.check.pr_table import MARK
+from relu_bench.check.rule import FAILED, SLOWER, VANISHED, WORSE
 
 MARKER = "<!-- relu-bench pr-check -->"  # pr-check's; another workflow's is marker(name)
 RUNNING = "<!-- relu-bench running -->"
 NO_TABLE = "⚠️ The latest run ended without a table (it timed out or failed before writing one): see the run."
 # GitHub refuses comment bodies over 65,536 characters; the rest is room for mark_running's note.
 LIMIT = 64000
-# A table row (relu_bench/pr_table.py) whose status fails the check: its benchmark's name.
+# A table row (relu_bench/check/pr_table.py) whose status fails the check: its benchmark's name.
 FLAGGED = re.compile(
     r"^\| (?:{})[^|]*\| `([\w.]+)` \|".format("|".join(MARK[s] for s in (SLOWER, WORSE, FAILED, VANISHED))),
     re.MULTILINE,

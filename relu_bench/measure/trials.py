@@ -5,7 +5,7 @@ physical pages) is drawn when it starts and holds for its life: on an Intel
 machine here the same function read 840 or 1430 µs per process, two-valued,
 and a reference timed in the same process did not cancel it. So a figure is
 never one process's: each arm (a release's environment, a commit's tree) is
-timed in several fresh processes (relu_bench/paired_worker.py with one tree), one
+timed in several fresh processes (relu_bench/measure/paired_worker.py with one tree), one
 per round, every arm once a round in an order shuffled per round (seeded), so
 that drift over minutes falls on every arm alike (STABILIZER's point, with the
 kernel's layout draw as the randomizer). An arm's figure is the median of its
@@ -19,9 +19,9 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from relu_bench.worker import exception_line, run_worker, state_of
+from relu_bench.measure.worker import exception_line, run_worker, state_of
 
-SUITE = Path(__file__).resolve().parent.parent / "asv_bench"
+SUITE = Path(__file__).resolve().parents[2] / "asv_bench"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ pages a reader opens for a release (PyPI's, and the project's GitHub releases pa
 
 Read from PyPI's JSON API (https://pypi.org/pypi/NAME/json), the one listing that carries, per release file, its
 `requires_python`, its wheel tags, its upload time and whether it was yanked: environment derivation
-(relu_bench/release_env.py) reads those too.
+(relu_bench/bisection/release_env.py) reads those too.
 """
 
 import json

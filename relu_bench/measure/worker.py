@@ -1,4 +1,4 @@
-"""The timing worker (relu_bench/paired_worker.py), seen from outside: running one process of it, and reading
+"""The timing worker (relu_bench/measure/paired_worker.py), seen from outside: running one process of it, and reading
 what it reports (a benchmark's state, the exception line of a traceback)."""
 
 import json
@@ -10,7 +10,7 @@ WORKER = Path(__file__).resolve().parent / "paired_worker.py"
 
 
 def run_worker(python, plan, environ=None):
-    """One process of relu_bench/paired_worker.py with `plan` (its "out" file chosen here); its outcome.
+    """One process of relu_bench/measure/paired_worker.py with `plan` (its "out" file chosen here); its outcome.
 
     RuntimeError where the process failed or wrote no outcome.
     """

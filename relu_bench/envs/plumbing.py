@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from relu_bench import asv_results, git
+from relu_bench import git
 from relu_bench.config import ASV_CONF, ROOT, load_asv_conf
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.errors import UserError
-from relu_bench.matrix import releases
-from relu_bench.pythons import asv_environ, link_pythons
+from relu_bench.results import asv_results
 
 
 def define_machine(machine=None, env=None):
@@ -103,7 +104,7 @@ def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=Fal
     env = asv_environ()
     define_machine(machine, env)
     for commit in commits:  # stale results of an earlier run would be read otherwise
-        for old in (output / "results" / machine).glob(f"{commit[:8]}-*.json"):
+        for old in (output / "results" / machine).glob(asv_results.file_name(commit, "*")):
             old.unlink()
     hashes = output / "commits.txt"
     hashes.write_text("".join(f"{commit}\n" for commit in commits))
@@ -155,7 +156,7 @@ def history_commits(last, results_dir, env_names, repo=ROOT):
     for commit in reversed(git.first_parent(last, repo)):
         if not all(git.has_path(commit, path, repo) for path in SUITE_FILES):
             predating.append(commit)
-        elif all(os.path.exists(os.path.join(results_dir, f"{commit[:8]}-{name}.json")) for name in env_names):
+        elif all(os.path.exists(os.path.join(results_dir, asv_results.file_name(commit, name))) for name in env_names):
             done.append(commit)
         else:
             to_run.append(commit)

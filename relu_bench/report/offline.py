@@ -11,7 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
-VENDOR = Path(__file__).parent / "vendor"
+VENDOR = Path(__file__).resolve().parents[1] / "vendor"
 # The file name a CDN address in asv's index.html ends with -> its copy under VENDOR.
 COPIES = {
     "jquery-3.3.1.min.js": "jquery-3.3.1/jquery.min.js",
@@ -39,7 +39,7 @@ def localize(html_dir):
         url = match.group(1)
         name = url.rsplit("/", 1)[-1]
         if name not in COPIES:
-            raise ValueError(f"{index} loads {url}, of which relu_bench/offline.py has no copy")
+            raise ValueError(f"{index} loads {url}, of which relu_bench/report/offline.py has no copy")
         target = Path(html_dir, "vendor", COPIES[name])
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(VENDOR / COPIES[name], target)

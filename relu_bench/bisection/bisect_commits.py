@@ -1,6 +1,6 @@
 """Which commit did it: the library's git history between two releases' `rel-X` tags, each commit built once into
 a folder of its own (cached by its hash) on top of the GOOD release's environment, so that release bisection's
-search (relu_bench/bisect_search.py) runs over commits as it does over releases.
+search (relu_bench/bisection/bisect_search.py) runs over commits as it does over releases.
 
 A commit's build is `pip install --no-deps --target` of its tree (PyTensor compiles its Cython extension there;
 Theano is pure Python), run by the release environment's Python; a wrapper script puts that folder first on the
@@ -16,7 +16,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from relu_bench.bisect_search import Skipped
+from relu_bench.bisection.bisect_search import Skipped
 from relu_bench.errors import UserError
 
 GITHUB = {
