@@ -1,7 +1,7 @@
 """relu-bench: how fast is each way of writing a ReLU in the Theano family, per release, and did a change make
 one slower? `relu-bench COMMAND --help` for each command.
 
-The command (also `python3 -m relu_bench`), one subcommand per module of relu_bench/commands/. Dispatch only (as
+The command (also `python3 -m relu_bench`): each subcommand is a module of relu_bench.commands. Dispatch only (as
 pyperf's __main__): each command module gives `setup_arguments(subparsers)` and `run(args)` (asv's layout). Runs
 with any Python 3 from the repository root: `--help` and a wrong command import no command; a named command imports
 only its own module, after starting itself again in the tools environment (.venvs/tools, built on first use) where

@@ -30,6 +30,12 @@ class Comparison:
     note: str = ""
 
 
+def release_name(requirements, env_name):
+    """The release an asv environment holds (its requirements, or a result file's params), as every row names it;
+    asv's environment name where no library is pinned."""
+    return release_label(dict(requirements)) or env_name
+
+
 def of_timings(paired_results, process_results=None):
     """Comparisons of the timings: {environment label: outcome, or {"error": text}}, paired
     (relu_bench/measure/paired.py)
@@ -99,7 +105,7 @@ def of_results(benchmarks, base, head, env_names):
         for env_name in env_names:
             b_res, h_res = base.get(env_name), head.get(env_name)
             ref = h_res or b_res
-            env = (release_label(ref.params) if ref else None) or env_name
+            env = release_name(ref.params if ref else {}, env_name)
             b_points, h_points = (asv_results.points(res, key, bench["params"]) for res in (b_res, h_res))
             for index, combo in asv_results.selected(benchmarks, key):
                 label = asv_results.label(bench["param_names"], combo)

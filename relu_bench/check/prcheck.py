@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from relu_bench import git
-from relu_bench.check.comparisons import Comparison, of_results, of_timings
+from relu_bench.check.comparisons import Comparison, of_results, of_timings, release_name
 from relu_bench.check.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, judge
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
@@ -21,7 +21,6 @@ from relu_bench.measure.significance import t_test_p
 from relu_bench.measure.trials import TRIAL_PLAN, Arm, broken_state, sequential
 from relu_bench.measure.worker import python_of
 from relu_bench.results import asv_results
-from relu_impls.releases import release_label  # imports no backend
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
 # Every benchmark but the time_ ones, which paired timing measures instead.
@@ -43,7 +42,7 @@ def judging_suite(output, commit):
 
 def env_label(e):
     """An asv Environment's release name, as the result rows show it."""
-    return release_label(dict(e.requirements)) or e.name
+    return release_name(e.requirements, e.name)
 
 
 def untimed(bench):

@@ -1,6 +1,6 @@
 """Run the asv suite on the current commit and publish the HTML report: `relu-bench bench`.
 
-Default (profile "default" in relu_bench/profiles.json): the PR set plus the input-data and floor benchmarks
+Default (the "default" run profile): the PR set plus the input-data and floor benchmarks
 (1000x1000 float64 column only), on Theano's and PyTensor's newest releases in asv.conf.json (the
 README gives its measured time). `--profile full`: every benchmark on every release (an hour or more).
 The HTML goes to .asv/html; view it with `.venvs/tools/bin/asv preview` (serves http://127.0.0.1:8080);
@@ -34,7 +34,7 @@ from relu_bench.results import asv_results
 def setup_arguments(subparsers):
     parser = add_command(subparsers, "bench", __doc__, run)
     names = [name for name in profiles() if name != "newest"]
-    parser.add_argument("--profile", choices=names, default="default", help="run profile (relu_bench/profiles.json)")
+    parser.add_argument("--profile", choices=names, default="default", help="which benchmarks on which releases")
     parser.add_argument("--bench", action="append", metavar="REGEX", help="only these benchmarks (asv's --bench)")
     parser.add_argument(
         "--last",

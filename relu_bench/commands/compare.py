@@ -4,24 +4,21 @@
 
 The suite that judges is BASE's (asv_bench/benchmarks at BASE): a pull request
 can neither edit nor drop the benchmarks that judge it. In each environment:
-- time_ benchmarks are timed paired (relu_bench/measure/paired.py): one process imports
+- time_ benchmarks are timed paired: one process imports
   BASE's and HEAD's relu_impls and times each benchmark in blocks of calls, the
   two taking turns. asv's rounds are processes minutes apart, and on a shared
   machine one process's speed differs from the next one's by up to 20 %;
   block by block, within one process, BASE and HEAD see the same machine.
   That process imports the library once, so it cannot see what relu_impls
   sets for a whole process (flags such as -O0, environment, config): each
-  time_ benchmark is also timed across processes (relu_bench/measure/trials.py), BASE's and
+  time_ benchmark is also timed across processes, BASE's and
   HEAD's own processes in interleaved rounds, compared round by round.
 - every other benchmark (graph counts, instructions, page faults, peak memory)
   runs in one `asv run` of both commits; its result files are read directly
   (asv's `continuous` shows no comparison once a benchmark fails): every
   comparison that exists is shown, and every failure is named.
 
-The rule (relu_bench/check/rule.py, which spells it out; defaults in its RULE): a timing is
-SLOWER when its paired ratio is beyond --threshold and significant (signed-rank
-test, Holm-corrected at family-wise --alpha); a track_ figure is WORSE when it
-grew (instructions and page faults: beyond a tolerance).
+RULE_IN_WORDS
 
 Exit status (the most severe applies):
   0  nothing slower
@@ -30,7 +27,7 @@ Exit status (the most severe applies):
      or the check could not run
 
 Releases: names from asv.conf.json (--release theano-1.0.5); default: the newest
-Theano and PyTensor (profile "pr" in relu_bench/profiles.json); --all-releases: every
+Theano and PyTensor (the "pr" run profile); --all-releases: every
 release. Benchmarks default to the
 profile's. Everything lands in --output (default .asv/pr-check): asv.conf.json
 used, results/ (asv result files), timings.json (paired and across processes), table.md,
@@ -38,6 +35,7 @@ comparison.json.
 """
 
 import json
+import textwrap
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -67,11 +65,15 @@ from relu_bench.measure.trials import TRIAL_PLAN
 OUTPUT = ROOT / ".asv" / "pr-check"
 
 
+def rule_in_words():
+    return textwrap.fill(f"The rule, with its defaults (--threshold, --alpha): {RULE.describe()}.", 80)
+
+
 def setup_arguments(subparsers):
-    parser = add_command(subparsers, "compare", __doc__, run)
+    parser = add_command(subparsers, "compare", __doc__.replace("RULE_IN_WORDS", rule_in_words()), run)
     parser.add_argument("base", help="the commit compared against (e.g. the PR's base)")
     parser.add_argument("head", help="the commit tested (e.g. the PR's merge commit, HEAD)")
-    add_bench(parser, 'default: profile "pr" (relu_bench/profiles.json)')
+    add_bench(parser, 'default: the "pr" run profile\'s')
     add_releases(parser, 'the newest Theano and PyTensor (profile "pr")')
     parser.add_argument(
         "--threshold",

@@ -1,6 +1,6 @@
 """Pythons and environments for the release matrix in asv.conf.json.
 
-`list` shows each release, the Python it needs and where it was found (relu_bench/envs/pythons.py: a
+`list` shows each release, the Python it needs and where it was found (a
 `pythonX.Y` on PATH that runs, else the newest under `$(pyenv root)/versions`), linking the ones
 found into .pythons/bin, which asv needs on PATH (it looks for `pythonX.Y` there only).
 """

@@ -4,9 +4,9 @@
 
 Commits made for the experiment (under refs/experiment/, the working tree untouched):
 - a twin of BASE: the same tree, another commit (A/A: every flag is a false alarm);
-- planted slowdowns, each BASE plus a patch from relu_bench/plants/ (applied with
+- planted slowdowns, each BASE plus a patch of the project's plants (applied with
   `git apply`, so a change of the code it touches stops the experiment instead
-  of planting something else) and that folder's plant.py as relu_impls/_plant.py
+  of planting something else) and the plant's code as relu_impls/_plant.py
   with its amounts in relu_impls/_plant_params.py:
   - `relu_op+X%` (per --slowdown X): relu_op's forward runs a fixed amount of
     Python work per call before its kernel, calibrated on this machine to X %;
@@ -17,11 +17,10 @@ Commits made for the experiment (under refs/experiment/, the working tree untouc
     page faults, no instructions.
 
 The PR check's deterministic figures (instructions, page faults, graph counts:
-one asv run, relu_bench/check/prcheck.py) are measured once per commit, before the trials.
+one asv run) are measured once per commit, before the trials.
 Each trial times the twin and every planted commit against BASE as the PR check
-does (paired, relu_bench/measure/paired.py, and across processes, relu_bench/measure/trials.py,
-their default plans), and judges each commit
-by the PR check's own rule (relu_bench/check/rule.py). The true size of each plant is
+does (paired and across processes, their default plans), and judges each commit
+by the PR check's own rule (`relu-bench compare --help`). The true size of each plant is
 measured with a long paired timing of relu_op's forward (TRUE_SIZE: more
 processes, blocks and calls). Thresholds are chosen on trials 1-5; the summary
 gives trials 1-5 and 6-10 apart.

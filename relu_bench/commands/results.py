@@ -1,4 +1,4 @@
-"""The benchmark history on a git branch (relu_bench/results/history.py says how nothing stored is lost).
+"""The benchmark history on a git branch (nothing stored is lost: docs/reference.md).
 
 relu-bench results restore [--branch B] [--dir D]    # branch -> results dir
 relu-bench results merge SHARD... [--dir D]          # shards (one per environment) -> results dir
