@@ -12,6 +12,9 @@ import tomllib
 import yaml
 from conftest import GIT, ROOT
 
+from relu_bench.envs.matrix import releases
+from relu_bench.envs.venvs import TOOLS_PYTHON
+
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -505,3 +508,19 @@ def test_the_files_of_the_check_s_machinery_a_pull_request_edits_are_recorded(tm
     git("checkout", "-q", "--detach", c["c4"])
     choose(repo, tmp_path, "workflow_dispatch", base_input=c["c2"])
     assert (repo / "pr-check" / "judge-edits.txt").read_text() == "relu_bench/check/rule.py\n"
+
+
+@pytest.mark.parametrize("name", ["tests.yml", "pr-check.yml"])
+def test_ci_installs_the_pythons_asv_conf_json_names_the_tools_one_last(name, tmp_path):
+    """The list is asv.conf.json's, read by a step (not copied into the workflow); setup-python makes its last
+    one `python3`, which must be the tools environment's."""
+    workflow = load(name)
+    listing = step(workflow, "List the Pythons")
+    setup = next(s for s in steps(workflow) if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "${{ steps.pythons.outputs.list }}" and listing["id"] == "pythons"
+    out = tmp_path / "github_output"
+    env = {"GITHUB_OUTPUT": str(out), "PATH": f"{BIN}:/usr/bin:/bin"}
+    done = subprocess.run(["bash", "-e", "-c", listing["run"]], cwd=ROOT, env=env)
+    assert done.returncode == 0
+    listed = out.read_text().split("\n")[1:-2]
+    assert set(listed) == {e["python"] for e in releases().values()} | {TOOLS_PYTHON} and listed[-1] == TOOLS_PYTHON
