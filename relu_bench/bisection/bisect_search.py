@@ -3,7 +3,7 @@
 A semantics cell is exact: a release either reads GOOD's value or it does not, and the search names the last
 release reading GOOD's value and the first after it that does not.
 
-A timing is a draw per process (issue 21: where a process's arrays land, and whether they get huge pages, moves a
+A timing is a draw per process (where a process's arrays land, and whether they get huge pages, moves a
 figure by up to 1.7x between processes), so a release's figure is the median over several fresh processes, and
 releases are only ever compared within one measurement that interleaved their processes (`measure`, Abedi &
 Brecht's randomized multiple interleaved trials): each step measures the middle release together with the two

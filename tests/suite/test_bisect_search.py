@@ -1,5 +1,5 @@
 """The bisection logic on synthetic releases: a cell exactly; a timing on a step hidden in per-process noise
-(two-valued, as issue 21 measured), with drift between measurements that only interleaving survives."""
+(two-valued, as docs/methodology.md describes), with drift between measurements that only interleaving survives."""
 
 import random
 
