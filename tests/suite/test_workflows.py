@@ -382,17 +382,43 @@ def test_only_what_was_stored_is_built_and_deployed_and_a_rerun_can_redeploy():
 
 def test_the_job_that_can_write_installs_only_pinned_storing_needs():
     """The store job holds contents: write: no `.[tools]` (browser, linters) there, only asv (whose loader
-    checks what is stored) and its dependencies, each pinned, installed without resolving anything else."""
+    checks what is stored) and its dependencies, each pinned with hashes, installed without resolving anything."""
     jobs = load("publish.yml")["jobs"]
     writers = [name for name, job in jobs.items() if job["permissions"].get("contents") == "write"]
     assert writers == ["store"]
     runs = [s["run"] for s in jobs["store"]["steps"] if "pip" in s.get("run", "")]
-    assert runs == ["python3 -m pip install --no-deps -r .github/store/requirements.txt"]
-    lines = [line for line in (ROOT / ".github/store/requirements.txt").read_text().splitlines() if line[:1] != "#"]
-    pins = dict(line.split("==") for line in lines)
+    assert runs == ["python3 -m pip install --require-hashes --no-deps -r .github/store/requirements.txt"]
+    pins = locked(".github/store/requirements.txt")
     tools = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["tools"]
     assert f"asv=={pins['asv']}" in tools
     assert set(pins) == closure("asv"), "every dependency of asv, and nothing else"
+
+
+def test_the_site_that_is_deployed_is_built_from_a_lock_with_hashes():
+    """The site job deploys what it builds: it installs the tools extra and all it needs from a lock with hashes
+    (nothing resolved at run time), whose pins are pyproject's and whose names close over their dependencies."""
+    runs = [s["run"] for s in load("publish.yml")["jobs"]["site"]["steps"] if "pip" in s.get("run", "")]
+    assert runs == ["python3 -m pip install --require-hashes --no-deps -r .github/site/requirements.txt"]
+    pins = locked(".github/site/requirements.txt")
+    tools = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["tools"]
+    for tool in tools:
+        name, version = tool.split("==")
+        assert pins.get(re.sub(r"[-_.]+", "-", name).lower()) == version, f"{tool} locked as pyproject pins it"
+    needed = set().union(*(closure(tool.split("==")[0]) for tool in tools))
+    assert needed <= set(pins), f"not locked: {sorted(needed - set(pins))}"
+
+
+def locked(path):
+    """{normalized name: version} of a hashed requirements file; every requirement carries a hash."""
+    text = (ROOT / path).read_text().replace("\\\n", " ")
+    pins = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement, *hashes = line.split("--hash=sha256:")
+            name, version = requirement.strip().split("==")
+            assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h.strip()) for h in hashes), f"{name}: no hash"
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
 
 
 def closure(name):
