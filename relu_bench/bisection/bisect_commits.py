@@ -54,17 +54,28 @@ def check_repo(repo, library):
     return path.resolve()
 
 
+def tag_names(version):
+    """`rel-VERSION`, then the spelling of a pre-release the tag may use: PyPI's 0.9.0b1 is Theano's rel-0.9.0beta1."""
+    names = [f"rel-{version}"]
+    found = re.fullmatch(r"(.*\d)(a|b)(\d+)", version)
+    if found:
+        names.append(f"rel-{found[1]}{'alpha' if found[2] == 'a' else 'beta'}{found[3]}")
+    return names
+
+
 def tag_commit(repo, version):
-    """The commit of the release's tag `rel-VERSION`; UserError when the repository lacks the tag."""
-    tag = f"rel-{version}"
-    done = subprocess.run(
-        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
-        capture_output=True,
-        text=True,
+    """The commit of the release's tag (tag_names); UserError when the repository lacks the tag."""
+    for tag in tag_names(version):
+        done = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
+            capture_output=True,
+            text=True,
+        )
+        if not done.returncode:
+            return done.stdout.strip()
+    raise UserError(
+        f"{repo} has no tag {' or '.join(tag_names(version))} (release {version}): fetch the tags (git fetch --tags)"
     )
-    if done.returncode:
-        raise UserError(f"{repo} has no tag {tag} (release {version}): fetch the tags (git fetch --tags)")
-    return done.stdout.strip()
 
 
 def commits_between(repo, good, bad):
@@ -98,6 +109,15 @@ def describe(repo, sha, library):
 def line_of(described):
     pr = f" (PR #{described['pr']})" if described["pr"] else ""
     return f"{described['hash'][:12]} {described['date'][:10]} {described['subject']}{pr}\n  {described['link']}"
+
+
+def compile_cache(folder):
+    """The commit's own compile cache (relu_impls' RELU_BENCH_CACHE): the library's base_compiledir is named by the
+    release's version, so commits built on one release environment would share compiled modules (cutils_ext) that
+    another commit's code cannot load (Theano's merge base of 0.9.0 in 1.0.0's environment)."""
+    from relu_impls.backend import CACHE_VARIABLE
+
+    return {CACHE_VARIABLE: str(Path(folder) / "compile")}
 
 
 class CommitBuilds:
@@ -141,9 +161,9 @@ class CommitBuilds:
             ]
             done = subprocess.run(pip, capture_output=True, text=True)
             why = f"build failed: {tail(done.stderr or done.stdout, 1)}" if done.returncode else None
-            if why is None:
-                why = self._import_fails(site)
             folder.mkdir(parents=True, exist_ok=True)
+            if why is None:
+                why = self._import_fails(site, folder)
             if why:
                 (folder / "FAILED").write_text(why)
                 self.failed[sha] = why
@@ -156,8 +176,8 @@ class CommitBuilds:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def _import_fails(self, site):
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(self.tree)]))
+    def _import_fails(self, site, folder):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(self.tree)]), **compile_cache(folder))
         done = subprocess.run(
             [str(self.python), "-c", self.check], capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env
         )
@@ -166,5 +186,7 @@ class CommitBuilds:
     def _wrap(self, folder):
         wrapper = folder / "python"
         site = folder / "site"
-        wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{site}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{self.python}" "$@"\n')
+        ((variable, cache),) = compile_cache(folder).items()
+        path = f'PYTHONPATH="{site}${{PYTHONPATH:+:$PYTHONPATH}}"'
+        wrapper.write_text(f'#!/bin/sh\n{variable}="{cache}" {path} exec "{self.python}" "$@"\n')
         wrapper.chmod(0o755)

@@ -106,6 +106,8 @@ def sentence(record):
     skipped = len(record["releases"]) - touched
     unit = "commits" if record.get("commits") else "releases"
     tally = f"{touched} of {len(record['listed'])} {unit} measured, {skipped} skipped"
+    if record.get("commits"):  # the rows are the commits': GOOD and BAD read at the first and last listed
+        rows = dict(rows, **{good: rows.get(record["listed"][0]), bad: rows.get(record["listed"][-1])})
     verdict = record["verdict"]
     if verdict == "no change":
         return f"{lib} {point} reads {rows[good]['value']} at both {good} and {bad}: nothing changed ({tally})."

@@ -101,23 +101,24 @@ class Environments:
         return self.pythons[version]
 
 
-def release_python(args):
-    """GOOD's release environment Python, as release bisection builds it (for --commits)."""
+def release_python(args, version=None):
+    """The release environment Python of `version` (default GOOD), as release bisection builds it (for --commits)."""
+    version = version or args.good
     document = fetch(args.library)
     listed, _ = listing(document, pre=True)
     by_version = {r.version: r for r in listed}
-    if args.good not in by_version:
-        raise UserError(f"{args.good} is not a release of {args.library} on the package index")
+    if version not in by_version:
+        raise UserError(f"{version} is not a release of {args.library} on the package index")
     cap = numpy_cap(document)
     try:
-        prefer = [derive(args.library, by_version[args.good], cap=cap)["python"]]
+        prefer = [derive(args.library, by_version[version], cap=cap)["python"]]
     except NoEnvironment as exc:
-        raise UserError(f"no environment for {args.library} {args.good}: {exc}") from exc
+        raise UserError(f"no environment for {args.library} {version}: {exc}") from exc
     envs = Environments(args.library, by_version, env_dir(args), prefer, cap)
     try:
-        return envs.prepare(args.good), envs.lines[args.good]
+        return envs.prepare(version), envs.lines[version]
     except Skipped as exc:
-        raise UserError(f"{args.library} {args.good}'s environment cannot be built: {exc}") from exc
+        raise UserError(f"{args.library} {version}'s environment cannot be built: {exc}") from exc
 
 
 def timing_measure(envs, point):

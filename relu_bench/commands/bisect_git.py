@@ -26,14 +26,24 @@ def run_commits(args, point, started, release, python=None, cache=CACHE):
     print(
         f"{args.library}: {len(shas)} commits from rel-{args.good} to rel-{args.bad}" + (f" ({note})" if note else "")
     )
-    line = None
-    if python is None:
-        python, line = release.release_python(args)
-    builds = bisect_commits.CommitBuilds(repo, python, Path(cache) / args.library, ROOT, release.IMPORT_CHECK)
-    try:
-        result = search(point, builds, shas, release.timing_measure)
-    except Skipped as exc:
-        raise UserError(f"cannot bisect the commits, an end could not be built or measured: {exc}") from exc
+    # GOOD's release environment; where an end cannot be built or measured there (Theano 1.0.0 does not import on
+    # GOOD 0.9.0's Python 3.9), BAD's. Builds are cached per environment, so a FAILED in one is no verdict on another.
+    ends = [(python, None)] if python is not None else [args.good, args.bad]
+    for n, end in enumerate(ends):
+        if isinstance(end, tuple):
+            python, line = end
+        else:
+            python, line = release.release_python(args, end)
+        builds = bisect_commits.CommitBuilds(
+            repo, python, Path(cache) / args.library / env_key(python), ROOT, release.IMPORT_CHECK
+        )
+        try:
+            result = search(point, builds, shas, release.timing_measure)
+            break
+        except Skipped as exc:
+            if n + 1 == len(ends):
+                raise UserError(f"cannot bisect the commits, an end could not be built or measured: {exc}") from exc
+            print(f"an end cannot be built or measured in {args.good}'s environment ({exc}): trying {ends[n + 1]}'s")
     record = make_record(args, point, result, builds, shas, repo, note, started, release.rows)
     record["environment"] = line
     print(f"\n{record['sentence']}\n\n{bisect_record.table(record)}\n")
@@ -44,6 +54,13 @@ def run_commits(args, point, started, release, python=None, cache=CACHE):
             )
     print(f"\nstored in {bisect_record.save(record)} ({record['seconds']:.0f} s, {len(builds.built)} builds)")
     return 0
+
+
+def env_key(python):
+    """The build cache's folder for an environment: its asv folder's name (.asv/env/NAME/bin/python), or the
+    interpreter's name where it is not one."""
+    python = Path(python)
+    return python.parent.parent.name if python.parent.name == "bin" else python.name
 
 
 def make_record(args, point, result, builds, shas, repo, note, started, rows):

@@ -1,6 +1,7 @@
 """Commit bisection on a fake library: a git repository made here, whose relu() gets slower at one commit and whose
 cell changes at another, one commit that does not build; each commit built once (cached by hash)."""
 
+import argparse
 import os
 import subprocess
 import sys
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from relu_bench.__main__ import main
-from relu_bench.bisection import bisect_commits
+from relu_bench.bisection import bisect_commits, bisect_record
+from relu_bench.bisection.bisect_point import parse
 from relu_bench.bisection.bisect_search import bisect_cell, bisect_timing
+from relu_bench.commands import bisect_git
 
 # An in-tree PEP 517 backend needing no package: the build is pip's own, with nothing to download.
 PYPROJECT = '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
@@ -117,6 +120,75 @@ def test_side_branch_starts_at_merge_base(fake, tmp_path):
     subprocess.run(["git", "-C", side, "tag", "rel-1.0.1", fix], check=True)
     listed, note = bisect_commits.commits_between(side, "1.0.1", "1.1")
     assert listed[0] == shas[2] and listed[-1] == shas[-1] and "merge base" in note
+
+
+def test_each_commit_compiles_into_its_own_cache(fake, tmp_path):
+    """relu_impls names the compile dir by the release environment's version: a commit must not read another's."""
+    repo, shas = fake
+    builds = builds_of(repo, tmp_path)
+    read = "import os; print(os.environ['RELU_BENCH_CACHE'])"
+    seen = [
+        subprocess.run([str(builds.prepare(sha)), "-c", read], capture_output=True, text=True).stdout.strip()
+        for sha in (shas[0], shas[2])
+    ]
+    assert seen == [str(tmp_path / sha / "compile") for sha in (shas[0], shas[2])]
+
+
+def test_pre_release_tag_spelled_out(fake, tmp_path):
+    """PyPI's 0.9.0b1 is Theano's tag rel-0.9.0beta1: either spelling is found."""
+    repo, shas = fake
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", repo, clone], check=True)
+    subprocess.run(["git", "-C", clone, "tag", "rel-1.1beta1", shas[4]], check=True)
+    listed, note = bisect_commits.commits_between(clone, "1.0", "1.1b1")
+    assert listed == shas[:5] and note is None
+    assert bisect_commits.tag_names("2.0a3") == ["rel-2.0a3", "rel-2.0alpha3"]
+
+
+def test_end_failing_in_goods_environment_is_retried_in_bads(fake, tmp_path, monkeypatch):
+    """Theano 1.0.0 does not import on 0.9.0's Python 3.9: the search runs again in BAD's environment, whose builds
+    are cached apart (a FAILED in GOOD's environment is not read in BAD's)."""
+    repo, shas = fake
+    pythons = {}
+    for name, new in (("good", ""), ("bad", "1")):
+        python = tmp_path / "env" / name / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text(f'#!/bin/sh\nNEW="{new}" exec "{sys.executable}" "$@"\n')
+        python.chmod(0o755)
+        pythons[name] = python
+
+    class Release:  # commands/bisect.py as run_commits uses it; commits 3 on do not import in GOOD's environment
+        IMPORT_CHECK = "import os, sys, fakerelu; sys.exit(fakerelu.AT_ZERO == 0 and not os.environ['NEW'])"
+        timing_measure = None
+
+        @staticmethod
+        def release_python(args, version):
+            return pythons["good" if version == args.good else "bad"], {"python": version}
+
+        @staticmethod
+        def rows(result, shas, builds, point):
+            return [{"version": sha, "environment": None, "value": value} for sha, value in result.measured.items()]
+
+    def search(point, builds, shas, timing_measure):
+        read = "import fakerelu; print(fakerelu.AT_ZERO)"
+        return bisect_cell(
+            shas,
+            lambda sha: subprocess.run(
+                [str(builds.prepare(sha)), "-c", read], capture_output=True, text=True
+            ).stdout.strip(),
+        )
+
+    monkeypatch.setattr(bisect_git, "search", search)
+    saved = []
+    monkeypatch.setattr(bisect_record, "save", lambda record: saved.append(record) or tmp_path / "record.json")
+    args = argparse.Namespace(library="pytensor", good="1.0", bad="1.1", point="x/gradient@0", repo=str(repo))
+    cache = tmp_path / "cache"
+    assert bisect_git.run_commits(args, parse("max_0x/gradient@0"), time.monotonic(), Release, cache=cache) == 0
+    (record,) = saved
+    assert record["sentence"].startswith("pytensor x/gradient@0 changed from 1 to 0 between ")
+    assert record["neighbours"] == [shas[2], shas[3]] and record["environment"] == {"python": "1.1"}
+    assert (cache / "pytensor" / "good" / shas[-1] / "FAILED").exists()
+    assert (cache / "pytensor" / "bad" / shas[-1] / "python").exists()
 
 
 @pytest.mark.parametrize(
