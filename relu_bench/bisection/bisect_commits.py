@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -142,11 +141,11 @@ class CommitBuilds:
         print(f"{sha[:12]}: building", flush=True)
         scratch = Path(tempfile.mkdtemp(prefix="relu-bench-commit-"))
         try:
-            archive = scratch / "tree.tar"
-            with archive.open("wb") as out:
-                subprocess.run(["git", "-C", str(self.repo), "archive", sha], stdout=out, check=True)
-            with tarfile.open(archive) as tar:
-                tar.extractall(scratch / "src")
+            # A checkout with its history, not `git archive`: versioneer (Theano from mid-2017) names the version
+            # by `git describe`, and without .git it is "0+unknown", which theano/version.py cannot parse.
+            src = str(scratch / "src")
+            subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(self.repo), src], check=True)
+            subprocess.run(["git", "-C", src, "-c", "advice.detachedHead=false", "checkout", "-q", sha], check=True)
             site = scratch / "site"
             pip = [
                 str(self.python),

@@ -134,6 +134,19 @@ def test_each_commit_compiles_into_its_own_cache(fake, tmp_path):
     assert seen == [str(tmp_path / sha / "compile") for sha in (shas[0], shas[2])]
 
 
+def test_build_sees_the_history(fake, tmp_path):
+    """versioneer (Theano from mid-2017) names the version by `git describe`: the build runs in a checkout."""
+    repo, shas = fake
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", repo, clone], check=True)
+    backend = BACKEND.replace("def build_wheel(", "import subprocess\ndef build_wheel(", 1).replace(
+        '    name = "fakerelu', '    subprocess.run(["git", "describe", "--tags"], check=True)\n    name = "fakerelu', 1
+    )
+    sha = commit(clone, "versioneer", {"backend.py": backend})
+    builds = builds_of(clone, tmp_path / "cache")
+    assert builds.prepare(sha).exists() and builds.built == [sha]
+
+
 def test_pre_release_tag_spelled_out(fake, tmp_path):
     """PyPI's 0.9.0b1 is Theano's tag rel-0.9.0beta1: either spelling is found."""
     repo, shas = fake
