@@ -37,7 +37,12 @@ def answers(record, change):
         return False
     versions = (record["good"], record["bad"], change.before.version, change.after.version)
     good, bad, before, after = map(_version, versions)
-    if None in (good, bad, before, after) or not good <= before < after <= bad:
+    if None in (good, bad, before, after):
+        return False
+    # A release bisection's range holds the change's two releases; a commit bisection's release pair (neighbours,
+    # which it found changed) lies within them: 0.9.0 → 1.0.0's commits answer the report's 0.9.0 → 1.0.4.
+    inside = before <= good < bad <= after if record.get("commits") else good <= before < after <= bad
+    if not inside:
         return False
     start = subject(record)
     return bool(start) and (change.subject + " ").startswith(start)
@@ -54,5 +59,7 @@ def note(record):
 
 
 def annotate(changes, records):
-    """The changes, each with the note of the newest bisection that answers it."""
-    return [next((c.with_bisection(note(r)) for r in reversed(records) if answers(r, c)), c) for c in changes]
+    """The changes, each with the note of the newest bisection that answers it, a commit bisection before a release
+    bisection (it names the commit)."""
+    ordered = sorted(reversed(records), key=lambda r: not r.get("commits"))
+    return [next((c.with_bisection(note(r)) for r in ordered if answers(r, c)), c) for c in changes]

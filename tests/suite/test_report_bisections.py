@@ -47,3 +47,20 @@ def test_a_semantics_cell_is_matched_by_its_cell():
     flipped = Change("semantics", before, after, "max_0x gradient at 0, c (float64)", "1 → 0")
     other = Change("semantics", before, after, "max_0x gradient at 0.5, c (float64)", "1 → 0")
     assert [bool(c.bisection) for c in annotate([flipped, other], [cell])] == [True, False]
+
+
+def test_a_commit_bisection_of_a_release_pair_inside_the_change_names_the_commit():
+    """Theano 0.9.0 → 1.0.0 bisected to its commits answers the report's 0.9.0 → 1.0.4, before the release record."""
+    releases = record(point="max_0x/gradient@0", kind="semantics", benchmark=None, good="0.9.0", bad="1.0.4")
+    commits = dict(releases, bad="1.0.0", neighbours=["a" * 40, "b" * 40])
+    commits["commits"] = {"first": {"hash": "b" * 40, "subject": "Merge pull request #6477", "pr": 6477, "link": "L"}}
+    for r in (releases, commits):
+        r["library"] = "theano"
+    before, after = Release("theano", "0.9.0"), Release("theano", "1.0.4")
+    flipped = Change("semantics", before, after, "max_0x gradient at 0, c (float64)", "1 → 0")
+    for stored in ([releases, commits], [commits, releases]):
+        (c,) = annotate([flipped], stored)
+        assert 'commit bbbbbbbbbbbb "Merge pull request #6477", PR #6477 (L;' in c.text()
+    assert annotate([Change("semantics", after, Release("theano", "1.0.5"), flipped.subject, "")], [commits]) == [
+        Change("semantics", after, Release("theano", "1.0.5"), flipped.subject, "")
+    ]
