@@ -1,6 +1,6 @@
 """Does asv time what a user's loop times? asv's figures against a standalone steady-state loop, in turns.
 
-    relu-bench fidelity [--release NAME... | --all-releases] [--commit REV] [--env-dir DIR] [--turns N]
+    relu-bench fidelity [--release NAME... | --all-releases] [--commit REV] [--env-dir DIR] [--turns N] [--linker L]
 
 For the copy floor and four variants, forward and gradient, at the PR point
 (1000x1000 float64, random signs, C linker), in each release's asv environment: asv's figure (an
@@ -9,7 +9,10 @@ results in a scratch folder, not the history; it builds a missing
 environment as `relu-bench bench` does) and a plain `timeit` loop in the
 same environment, written without the suite (relu_impls and numpy only, glibc's
 default malloc): one compiled function called on one array, as a training loop
-calls it.
+calls it. `--linker pytorch` (or numba, jax, mlx...): the variants' points are
+linkers.Linkers' for that linker, and the loop, as the suite does, places the input
+on the linker's device once and waits for each output (relu_impls.devices); the
+copy floor stays the C linker's.
 
 The two take --turns turns each (default 4), alternating (asv, loop, loop, asv, ...): on a
 shared machine the same function's speed moves by 20-50 % over minutes and
@@ -39,32 +42,54 @@ from relu_bench.measure.worker import python_of
 from relu_bench.results import asv_results
 
 LIMIT = 1.2
+# relu_impls.devices.DEVICE_OF_LINKER's names, less the reference "py" (relu_impls is not imported here).
+LINKER_NAMES = ("c", "numba", "jax", "jax-gpu", "pytorch", "pytorch-gpu", "mlx")
 TURNS = 4
 MACHINE = "fidelity"  # asv machine name in the scratch results
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
-POINTS = [
-    ("floors.Floors.time_floor", ("copy", *PR_POINT), "copy", "forward"),
-    *[
-        (f"relu.{cls}.time_{function}", (variant, *PR_POINT), variant, function)
-        for variant in ("switch_lt", "max_x0", "mul_gt", "relu_op")
-        for cls, function in (("Forward", "forward"), ("Gradient", "gradient"))
-    ],
-]
+VARIANTS = ("switch_lt", "max_x0", "mul_gt", "relu_op")
+FLOOR_NAMES = ("copy",)
+
+
+def points_of(linker="c"):
+    """(asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient) of the
+    variants on `linker`; the copy floor is always the C linker's (floors.Floors)."""
+    floor = [("floors.Floors.time_floor", (name, *PR_POINT), name, "forward") for name in FLOOR_NAMES]
+    if linker == "c":
+        return floor + [
+            (f"relu.{cls}.time_{function}", (variant, *PR_POINT), variant, function)
+            for variant in VARIANTS
+            for cls, function in (("Forward", "forward"), ("Gradient", "gradient"))
+        ]
+    return floor + [
+        (f"linkers.Linkers.time_{function}", (variant, linker), variant, function)
+        for variant in VARIANTS
+        for function in ("forward", "gradient")
+    ]
+
+
+POINTS = points_of()
 LOOP = """
 import json, statistics, sys, timeit
 from relu_impls import FLOORS, VARIANTS, load_backend
+from relu_impls.devices import block, place, prepare_linker
 from relu_impls.inputs import make_input
 b = load_backend()
 shape, dtype = json.loads(sys.argv[2])
 z = make_input([int(n) for n in shape.split("x")], dtype)
 out = {}
-for name, function in json.loads(sys.argv[1]):
+for name, function, linker in json.loads(sys.argv[1]):
+    mode = b.mode(prepare_linker(linker)[0])  # pins JAX to the linker's device before compiling
     x = b.matrix(dtype)
     y = (VARIANTS[name] if name in VARIANTS else FLOORS[name])(x)
-    f = b.function([x], b.grad(y.sum(), x) if function == "gradient" else y)
-    f(z)
-    number = max(1, int(0.05 / min(timeit.repeat(lambda: f(z), number=1, repeat=5))))
-    times = timeit.repeat(lambda: f(z), number=number, repeat=15)
+    f = b.module.function([x], b.grad(y.sum(), x) if function == "gradient" else y, mode=mode)
+    xin = place(z, linker)  # on the device once, as the suite does; the C linker's input is the array itself
+    if linker != "c":
+        f.trust_input = True  # the type check would copy a device input back to numpy
+    call = lambda: block(f(xin))  # noqa: E731
+    call()
+    number = max(1, int(0.05 / min(timeit.repeat(call, number=1, repeat=5))))
+    times = timeit.repeat(call, number=number, repeat=15)
     out[f"{name}/{function}"] = statistics.median(t / number for t in times)
 print(json.dumps(out))
 """
@@ -74,7 +99,7 @@ def asv_figures(result_file):
     """{(benchmark, params): asv's figure} of the POINTS in one result file; a point without one is absent."""
     results = asv_results.load(result_file)
     figures = {}
-    for benchmark in {b for b, *_ in POINTS}:
+    for benchmark in {b for points in map(points_of, LINKER_NAMES) for b, *_ in points}:
         for combo, value, _ in asv_results.points(results, benchmark) or []:
             if asv_results.state(value) == asv_results.MEASURED:
                 figures[benchmark, tuple(map(asv_results.unquote, combo))] = value
@@ -87,6 +112,12 @@ def setup_arguments(subparsers):
     parser.add_argument("--commit", default="HEAD", help="whose project asv installs (HEAD)")
     add_env_dir(parser)
     parser.add_argument("--turns", type=int, default=TURNS, help=f"turns of asv and of the loop each ({TURNS})")
+    parser.add_argument(
+        "--linker",
+        default="c",
+        choices=LINKER_NAMES,
+        help="the variants' linker (c: relu.Forward/Gradient; else linkers.Linkers for it); the floor is C's",
+    )
 
 
 def spread(values):
@@ -132,14 +163,19 @@ def run(args):
     wanted = chosen_releases(args, table, "default")
     link_pythons(table[name]["python"] for name in wanted)
     commit = git.rev_parse(args.commit)
-    points = json.dumps([(name, function) for _, _, name, function in POINTS])
+    linker = getattr(args, "linker", "c")
+    chosen = points_of(linker)
+    # The floor is the C linker's (floors.Floors) whatever the variants' linker.
+    points = json.dumps([(name, function, "c" if name in FLOOR_NAMES else linker) for _, _, name, function in chosen])
     bench = [
         f"^{re.escape(benchmark)}\\({re.escape(', '.join(repr(p) for p in params))}\\)$"
-        for benchmark, params, *_ in POINTS
+        for benchmark, params, *_ in chosen
     ]
 
     where = " ".join(PR_POINT)
-    print(f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, C linker), {args.turns} turns each")
+    print(
+        f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, {linker} linker), {args.turns} turns each"
+    )
     print("\n| release | point | asv: median (slowest ÷ fastest) | loop: median (slowest ÷ fastest) | asv ÷ loop |")
     print("|---|---|---|---|---|")
     worst, missing = 1.0, 0
@@ -154,7 +190,7 @@ def run(args):
                 continue
             asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points, args.turns)
             ratios = []
-            for benchmark, params, name, function in POINTS:
+            for benchmark, params, name, function in chosen:
                 figures = [found[benchmark, params] for found in asv_runs if (benchmark, params) in found]
                 per_process = [loop[f"{name}/{function}"] for loop in loops]
                 standalone = statistics.median(per_process)
