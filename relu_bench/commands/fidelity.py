@@ -40,10 +40,11 @@ from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.errors import UserError
 from relu_bench.measure.worker import python_of
 from relu_bench.results import asv_results
+from relu_impls.devices import DEVICE_OF_LINKER
 
 LIMIT = 1.2
-# relu_impls.devices.DEVICE_OF_LINKER's names, less the reference "py" (relu_impls is not imported here).
-LINKER_NAMES = ("c", "numba", "jax", "jax-gpu", "pytorch", "pytorch-gpu", "mlx")
+# The suite's linker names, less the reference "py" (no steady state to compare).
+LINKER_NAMES = tuple(name for name in DEVICE_OF_LINKER if name != "py")
 TURNS = 4
 MACHINE = "fidelity"  # asv machine name in the scratch results
 # (asv benchmark, its parameters, what the loop compiles: a floor or a variant, forward or gradient)
@@ -163,7 +164,7 @@ def run(args):
     wanted = chosen_releases(args, table, "default")
     link_pythons(table[name]["python"] for name in wanted)
     commit = git.rev_parse(args.commit)
-    linker = getattr(args, "linker", "c")
+    linker = args.linker
     chosen = points_of(linker)
     # The floor is the C linker's (floors.Floors) whatever the variants' linker.
     points = json.dumps([(name, function, "c" if name in FLOOR_NAMES else linker) for _, _, name, function in chosen])

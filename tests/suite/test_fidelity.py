@@ -50,7 +50,9 @@ def test_a_point_asv_gives_no_figure_for_exits_2(monkeypatch, capsys):
 
     monkeypatch.setattr(fidelity, "asv_turn", asv_turn)
     monkeypatch.setattr(fidelity, "loop_turn", loop_turn)
-    args = argparse.Namespace(release=[RELEASE], all_releases=False, commit="HEAD", env_dir=ENV_DIR, turns=2)
+    args = argparse.Namespace(
+        release=[RELEASE], all_releases=False, commit="HEAD", env_dir=ENV_DIR, turns=2, linker="c"
+    )
     assert fidelity.run(args) == 2
     table = rows(capsys.readouterr().out)
     assert table[f"{lost[2]} {lost[3]}"][0] == "missing in 2 of 2 asv runs"
