@@ -15,8 +15,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from relu_bench import git
+from relu_bench.bisection import bisect_record
 from relu_bench.bisection.bisect_search import Skipped
+from relu_bench.bisection.release_env import IMPORT_CHECK
+from relu_bench.config import ROOT
 from relu_bench.errors import UserError
+
+CACHE = ROOT / ".asv" / "commits"
 
 GITHUB = {
     "theano": "Theano/Theano",
@@ -33,20 +39,10 @@ def tail(text, lines=3):
 PR = re.compile(r"\(#(\d+)\)\s*$|^Merge pull request #(\d+)")
 
 
-def git(repo, *args):
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
-    if done.returncode:
-        raise UserError(f"git {' '.join(args)} failed in {repo}: {tail(done.stderr, 1)}")
-    return done.stdout.strip()
-
-
 def check_repo(repo, library):
     """The repository's path; UserError when it is not a git repository, saying how to get one."""
     path = Path(repo).expanduser()
-    if (
-        not path.is_dir()
-        or subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True).returncode
-    ):
+    if not path.is_dir() or not git.is_repo(path):
         raise UserError(
             f"{repo} is not a git repository: git clone https://github.com/{GITHUB[library]} (docs/reference.md)"
         )
@@ -65,13 +61,9 @@ def tag_names(version):
 def tag_commit(repo, version):
     """The commit of the release's tag (tag_names); UserError when the repository lacks the tag."""
     for tag in tag_names(version):
-        done = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}"],
-            capture_output=True,
-            text=True,
-        )
-        if not done.returncode:
-            return done.stdout.strip()
+        commit = git.resolve(f"refs/tags/{tag}^{{commit}}", repo)
+        if commit:
+            return commit
     raise UserError(
         f"{repo} has no tag {' or '.join(tag_names(version))} (release {version}): fetch the tags (git fetch --tags)"
     )
@@ -81,20 +73,20 @@ def commits_between(repo, good, bad):
     """(the commits from GOOD's tag, or the merge base when GOOD is on a side branch, to BAD's, oldest first, along
     BAD's first parents: a merged pull request is one step; a note on the start, or None)."""
     low, high = tag_commit(repo, good), tag_commit(repo, bad)
-    done = subprocess.run(["git", "-C", str(repo), "merge-base", low, high], capture_output=True, text=True)
-    if done.returncode:
-        raise UserError(f"rel-{good} and rel-{bad} have no merge base in {repo}")
-    base = done.stdout.strip()
+    try:
+        base = git.git("merge-base", low, high, repo=repo).strip()
+    except UserError:
+        raise UserError(f"rel-{good} and rel-{bad} have no merge base in {repo}") from None
     if base == high:
         raise UserError(f"rel-{bad} is an ancestor of rel-{good}: GOOD must be the older release")
     note = None if base == low else f"rel-{good} is on a side branch: starting from the merge base {base[:12]}"
-    line = git(repo, "rev-list", "--reverse", "--first-parent", f"{base}..{high}").split()
+    line = git.git("rev-list", "--reverse", "--first-parent", f"{base}..{high}", repo=repo).split()
     return [base, *line], note
 
 
 def describe(repo, sha, library):
     """hash, date, subject, the pull request its subject names (a squash's "(#1234)", a merge's "#1234"), link."""
-    full, date, subject = git(repo, "log", "-1", "--format=%H%n%cI%n%s", sha).split("\n", 2)
+    full, date, subject = git.git("log", "-1", "--format=%H%n%cI%n%s", sha, repo=repo).strip().split("\n", 2)
     found = PR.search(subject)
     return {
         "hash": full,
@@ -121,7 +113,7 @@ def compile_cache(folder):
 
 class CommitBuilds:
     """Each commit's build under cache/SHA, made on first use; `prepare` as bisect_search wants it; `check`: the
-    Python code whose failure marks a built commit unusable (release_build.IMPORT_CHECK)."""
+    Python code whose failure marks a built commit unusable (release_env.IMPORT_CHECK)."""
 
     def __init__(self, repo, python, cache, tree, check):
         self.repo, self.python, self.cache, self.tree, self.check = repo, Path(python), Path(cache), tree, check
@@ -144,8 +136,8 @@ class CommitBuilds:
             # A checkout with its history, not `git archive`: versioneer (Theano from mid-2017) names the version
             # by `git describe`, and without .git it is "0+unknown", which theano/version.py cannot parse.
             src = str(scratch / "src")
-            subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(self.repo), src], check=True)
-            subprocess.run(["git", "-C", src, "-c", "advice.detachedHead=false", "checkout", "-q", sha], check=True)
+            git.git("clone", "-q", "--shared", "--no-checkout", str(self.repo), src)
+            git.git("-c", "advice.detachedHead=false", "checkout", "-q", sha, repo=src)
             site = scratch / "site"
             pip = [
                 str(self.python),
@@ -189,3 +181,46 @@ class CommitBuilds:
         path = f'PYTHONPATH="{site}${{PYTHONPATH:+:$PYTHONPATH}}"'
         wrapper.write_text(f'#!/bin/sh\n{variable}="{cache}" {path} exec "{self.python}" "$@"\n')
         wrapper.chmod(0o755)
+
+
+def bisect(args, point, release_python, started):
+    """The record of bisecting the commits of args.repo (default ./LIBRARY) from rel-GOOD to rel-BAD at `point` (a
+    bisect_point Cell or TimedBenchmark), progress printed on the way. release_python(version): (Python, include
+    line) of a release's environment, the one the commits are built on (each under CACHE): GOOD's, or where an
+    end cannot be built or measured there (Theano 1.0.0 does not import on GOOD 0.9.0's Python 3.9), BAD's.
+    Builds are cached per environment, so a FAILED in one is no verdict on another."""
+    repo = check_repo(args.repo or Path(args.library), args.library)
+    shas, note = commits_between(repo, args.good, args.bad)
+    print(
+        f"{args.library}: {len(shas)} commits from rel-{args.good} to rel-{args.bad}" + (f" ({note})" if note else "")
+    )
+    ends = [args.good, args.bad]
+    for n, end in enumerate(ends):
+        python, line = release_python(end)
+        builds = CommitBuilds(repo, python, CACHE / args.library / env_key(python), ROOT, IMPORT_CHECK)
+        try:
+            result = point.search(shas, builds.prepare)
+            break
+        except Skipped as exc:
+            if n + 1 == len(ends):
+                raise UserError(f"cannot bisect the commits, an end could not be built or measured: {exc}") from exc
+            print(f"an end cannot be built or measured in {args.good}'s environment ({exc}): trying {ends[n + 1]}'s")
+    last, first = result.neighbours or (None, None)
+    commits = {
+        "repo": str(repo),
+        "start": note,
+        "last": last and describe(repo, last, args.library),
+        "first": first and describe(repo, first, args.library),
+        "built": len(builds.built),
+    }
+    rows = bisect_record.rows(result, shas, builds.lines, builds.failed, point.benchmark)
+    record = bisect_record.make(args, point.benchmark, result, shas, rows, started, commits=commits)
+    record["environment"] = line
+    return record
+
+
+def env_key(python):
+    """The build cache's folder for an environment: its asv folder's name (.asv/env/NAME/bin/python), or the
+    interpreter's name where it is not one."""
+    python = Path(python)
+    return python.parent.parent.name if python.parent.name == "bin" else python.name

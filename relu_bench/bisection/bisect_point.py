@@ -19,9 +19,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from relu_bench.bisection.bisect_search import Skipped
+from relu_bench.bisection.bisect_search import Skipped, bisect_cell, bisect_timing, median
 from relu_bench.config import ROOT, pr_timing
 from relu_bench.errors import UserError
+from relu_bench.measure.trials import Arm, TrialPlan, interleaved
 from relu_bench.measure.worker import WORKER
 from relu_impls import VARIANTS
 from relu_impls.semantics import POINT_NAMES
@@ -52,6 +53,12 @@ class Cell:
     variant: str
     part: str  # "value" or "gradient"
     at: str  # one of relu_impls.semantics.POINT_NAMES
+    benchmark = None  # a cell is read, not timed
+
+    def search(self, keys, prepare):
+        """bisect_search's answer over `keys` (releases or commits, GOOD first), prepare(key) giving each one's
+        Python or raising Skipped."""
+        return bisect_cell(keys, lambda key: self.read(prepare(key), ROOT))
 
     def read(self, python, tree):
         """The cell's value in the environment of `python`, importing relu_impls from `tree`; Skipped if the
@@ -76,6 +83,37 @@ class TimedBenchmark:
     @property
     def regex(self):
         return f"^{re.escape(self.benchmark)}$"
+
+    def search(self, keys, prepare):
+        """bisect_search's answer over `keys` (releases or commits, GOOD first), prepare(key) giving each one's
+        Python or raising Skipped."""
+        return bisect_timing(keys, prepare, self.measure(prepare))
+
+    def measure(self, prepare):
+        """measure(keys, processes) for bisect_timing: relu_bench.measure.trials' interleaved processes, one arm per
+        key; each key's per-process figures, or why it gave none."""
+
+        def measure(keys, processes):
+            arms = [Arm(key, prepare(key), ROOT) for key in keys]
+            found = interleaved(arms, [self.regex], plan=TrialPlan(processes=processes))
+            figures = {}
+            for key in keys:
+                outcome = next(iter(found[key].values()), None)  # the one benchmark the exact regex selects
+                if outcome is None or outcome.state != "ok":
+                    figures[key] = outcome.state if outcome else f"no benchmark matches {self.benchmark}"
+                else:
+                    figures[key] = list(outcome.figures)
+            print(
+                "  "
+                + ", ".join(
+                    f"{k}: {median(f) * 1e6:,.0f} µs" if isinstance(f, list) else f"{k}: {f}"
+                    for k, f in figures.items()
+                ),
+                flush=True,
+            )
+            return figures
+
+        return measure
 
 
 def parse(text):

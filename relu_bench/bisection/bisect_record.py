@@ -33,6 +33,7 @@ import shlex
 import time
 from datetime import datetime, timezone
 
+from relu_bench.bisection.bisect_search import median, spread
 from relu_bench.config import ROOT
 
 FORMAT = 1
@@ -64,6 +65,26 @@ def make(args, benchmark, result, listed, rows, started, **keys):
     }
     record["sentence"] = sentence(record)
     return record
+
+
+def rows(result, keys, lines, failed, benchmark):
+    """The record's `releases`: each key (release or commit) the search touched, in order, with its environment's
+    include line (`lines`), and its value, or figures, or why it was skipped (the search's or `failed`'s reason);
+    benchmark None for a cell."""
+    out = []
+    for key in keys:
+        row = {"version": key, "environment": lines.get(key)}
+        if key in result.skipped or key in failed:
+            row["skipped"] = result.skipped.get(key) or failed[key]
+        elif key not in result.measured:
+            continue
+        elif benchmark is None:
+            row["value"] = result.measured[key]
+        else:
+            figures = result.measured[key]
+            row.update(figures=figures, median=median(figures), spread=spread(figures))
+        out.append(row)
+    return out
 
 
 def command_line(args):

@@ -22,8 +22,8 @@ Python where the releases allow), then the newest Python, then the newest numpy.
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from relu_bench.envs.matrix import releases as matrix_releases
-
+# What a release's environment, or a commit built on one, must run to count as usable: relu_impls loads the library.
+IMPORT_CHECK = "import relu_impls; b = relu_impls.load_backend(); print(b.name, b.version)"
 NUMPY_2_RELEASED = "2024-06-16"  # numpy 2.0.0's upload date on PyPI
 # numpy 1.26.0's: it dropped numpy.__config__.get_info, which PyTensor 2.8-2.12 read at import.
 NUMPY_1_26_RELEASED = "2023-09-16"
@@ -60,11 +60,9 @@ def constraints(library, release, cap=""):
     return python, wheels, numpy
 
 
-def derive(library, release, prefer=(), table=None, cap=""):
-    """The include line ({"python": "3.X", "req": {...}}) for `release` (a relu_bench.bisection.release_index.Release);
-    `cap`:
-    the project's numpy cap."""
-    table = matrix_releases() if table is None else table
+def derive(library, release, prefer, table, cap=""):
+    """The include line ({"python": "3.X", "req": {...}}) for `release` (a relu_bench.bisection.release_index.Release),
+    `table` the matrix's lines (relu_bench.envs.matrix.releases()); `cap`: the project's numpy cap."""
     known = table.get(f"{library}-{release.version}")
     if known:
         return known

@@ -36,20 +36,13 @@ Exit status: 0 answered (a change found, or none), 2 GOOD or BAD could not be me
 """
 
 import argparse
-import sys
+import functools
 import time
 
-from packaging.version import Version
-
-from relu_bench.bisection import bisect_record
-from relu_bench.bisection.bisect_point import Cell, checked, parse
-from relu_bench.bisection.bisect_search import Skipped, bisect_cell, bisect_timing, median, spread
-from relu_bench.bisection.release_build import IMPORT_CHECK, Unusable, build  # noqa: F401 (IMPORT_CHECK: for bisect_git)
-from relu_bench.bisection.release_env import NoEnvironment, derive
-from relu_bench.bisection.release_index import between, fetch, listing, numpy_cap, pages
+from relu_bench.bisection import bisect_commits, bisect_record, releases
+from relu_bench.bisection.bisect_point import checked, parse
 from relu_bench.commands.common_args import add_command, add_env_dir, env_dir
 from relu_bench.config import ROOT
-from relu_bench.envs.matrix import releases as matrix_releases
 from relu_bench.errors import UserError
 
 
@@ -76,146 +69,25 @@ def checked_point(text):
     return text
 
 
-class Environments:
-    """Each release's asv environment, derived and built on first use; a failure is remembered as Skipped."""
-
-    def __init__(self, library, listed, env_dir, prefer, cap):
-        self.library, self.listed, self.env_dir, self.prefer, self.cap = library, listed, env_dir, prefer, cap
-        self.lines, self.pythons, self.failed = {}, {}, {}
-
-    def prepare(self, version):
-        """The release's environment Python; Skipped (the reason) when it cannot be derived, built or imported."""
-        if version in self.failed:
-            raise Skipped(self.failed[version])
-        if version not in self.pythons:
-            started = time.monotonic()
-            try:
-                line = self.lines[version] = derive(self.library, self.listed[version], self.prefer, cap=self.cap)
-                print(f"{self.library} {version}: environment {line}", flush=True)
-                self.pythons[version] = build(line, self.env_dir)
-            except (NoEnvironment, Unusable) as exc:
-                self.failed[version] = str(exc)
-                print(f"{self.library} {version}: skipped: {exc}", flush=True)
-                raise Skipped(str(exc)) from exc
-            print(f"{self.library} {version}: ready ({time.monotonic() - started:.0f} s)", flush=True)
-        return self.pythons[version]
-
-
-def release_python(args, version=None):
-    """The release environment Python of `version` (default GOOD), as release bisection builds it (for --commits)."""
-    version = version or args.good
-    document = fetch(args.library)
-    listed, _ = listing(document, pre=True)
-    by_version = {r.version: r for r in listed}
-    if version not in by_version:
-        raise UserError(f"{version} is not a release of {args.library} on the package index")
-    cap = numpy_cap(document)
-    try:
-        prefer = [derive(args.library, by_version[version], cap=cap)["python"]]
-    except NoEnvironment as exc:
-        raise UserError(f"no environment for {args.library} {version}: {exc}") from exc
-    envs = Environments(args.library, by_version, env_dir(args), prefer, cap)
-    try:
-        return envs.prepare(version), envs.lines[version]
-    except Skipped as exc:
-        raise UserError(f"{args.library} {version}'s environment cannot be built: {exc}") from exc
-
-
-def timing_measure(envs, point):
-    """measure(versions, processes) for bisect_timing: relu_bench.measure.trials' interleaved processes, one arm per
-    release."""
-    from relu_bench.measure.trials import Arm, TrialPlan, interleaved
-
-    def measure(versions, processes):
-        arms = [Arm(v, envs.prepare(v), ROOT) for v in versions]
-        found = interleaved(arms, [point.regex], plan=TrialPlan(processes=processes))
-        figures = {}
-        for version in versions:
-            outcome = next(iter(found[version].values()), None)  # the one benchmark the exact regex selects
-            if outcome is None or outcome.state != "ok":
-                figures[version] = outcome.state if outcome else f"no benchmark matches {point.benchmark}"
-            else:
-                figures[version] = list(outcome.figures)
-        print(
-            "  "
-            + ", ".join(
-                f"{v}: {median(f) * 1e6:,.0f} µs" if isinstance(f, list) else f"{v}: {f}" for v, f in figures.items()
-            ),
-            flush=True,
-        )
-        return figures
-
-    return measure
-
-
-def rows(result, versions, envs, point):
-    out = []
-    for version in versions:
-        row = {"version": version, "environment": envs.lines.get(version)}
-        if version in result.skipped or version in envs.failed:
-            row["skipped"] = result.skipped.get(version) or envs.failed[version]
-        elif version not in result.measured:
-            continue
-        elif isinstance(point, Cell):
-            row["value"] = result.measured[version]
-        else:
-            figures = result.measured[version]
-            row.update(figures=figures, median=median(figures), spread=spread(figures))
-        out.append(row)
-    return out
-
-
 def run(args):
     started = time.monotonic()
     point = parse(args.point)
     if args.commits:
-        from relu_bench.commands.bisect_git import run_commits
-
-        return run_commits(args, point, started, sys.modules[__name__])
-    document = fetch(args.library)
-    listed, dropped = listing(document, pre=args.pre)
-    chosen = between(listed, args.good, args.bad)
-    versions = [r.version for r in chosen]
-    low, high = Version(args.good), Version(args.bad)
-    dropped = {v: why for v, why in dropped.items() if _within(v, low, high)}
-    print(
-        f"{args.library}: {len(versions)} releases from {args.good} to {args.bad}"
-        + (f"; left out: {', '.join(f'{v} ({why})' for v, why in dropped.items())}" if dropped else ""),
-        flush=True,
-    )
-
-    table, cap = matrix_releases(), numpy_cap(document)
-    by_version = {r.version: r for r in chosen}
-    prefer = []  # the endpoints' Pythons, so that neighbours share one where their constraints allow
-    for end in (args.good, args.bad):
-        try:
-            prefer.append(derive(args.library, by_version[end], table=table, cap=cap)["python"])
-        except NoEnvironment:
-            pass
-    envs = Environments(args.library, by_version, env_dir(args), prefer, cap)
-    try:
-        if isinstance(point, Cell):
-            result = bisect_cell(versions, lambda v: point.read(envs.prepare(v), ROOT))
-        else:
-            result = bisect_timing(versions, envs.prepare, timing_measure(envs, point))
-    except Skipped as exc:
-        raise UserError(f"cannot bisect, an end could not be measured: {exc}") from exc
-
-    benchmark = None if isinstance(point, Cell) else point.benchmark
-    links = {v: pages(document, args.library, v) for v in result.neighbours or []}
-    rows_ = rows(result, versions, envs, point)
-    record = bisect_record.make(
-        args, benchmark, result, versions, rows_, started, pre=args.pre, dropped=dropped, links=links
-    )
+        release_python = functools.partial(releases.release_python, args.library, env_dir=env_dir(args))
+        record = bisect_commits.bisect(args, point, release_python, started)
+        print(f"\n{record['sentence']}\n\n{bisect_record.table(record)}\n")
+        for side in ("last", "first"):
+            if record["commits"][side]:
+                print(
+                    f"{side} like {'GOOD' if side == 'last' else 'BAD'}: "
+                    + bisect_commits.line_of(record["commits"][side])
+                )
+        built = record["commits"]["built"]
+        print(f"\nstored in {bisect_record.save(record)} ({record['seconds']:.0f} s, {built} builds)")
+        return 0
+    record = releases.bisect(args, point, env_dir(args), started)
     print(f"\n{record['sentence']}\n\n{bisect_record.table(record)}\n")
     for line in bisect_record.links(record):
         print(line)
     print(f"\nstored in {bisect_record.save(record).relative_to(ROOT)} ({record['seconds']:.0f} s)")
     return 0
-
-
-def _within(version, low, high):
-    try:
-        return low <= Version(version) <= high
-    except ValueError:  # not a PEP 440 version: it has no place in any range
-        return False

@@ -6,6 +6,7 @@ import argparse
 import pytest
 
 from relu_bench.__main__ import main
+from relu_bench.bisection import releases
 from relu_bench.commands import bench, bisect, compare
 
 
@@ -38,8 +39,8 @@ def test_bisect_of_a_benchmark_the_suite_lacks_is_refused_before_any_environment
     def no_environment(*_):
         raise AssertionError("an environment was built")
 
-    monkeypatch.setattr(bisect.Environments, "prepare", no_environment)
-    monkeypatch.setattr(bisect, "fetch", no_environment)
+    monkeypatch.setattr(releases.Environments, "prepare", no_environment)
+    monkeypatch.setattr(releases, "fetch", no_environment)
     with pytest.raises(SystemExit) as exit_:
         parse(bisect, ["bisect", "theano", "0.9.0", "1.0.4", "foo.bar(1)"])
     assert exit_.value.code == 2

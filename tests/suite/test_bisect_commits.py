@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from relu_bench.__main__ import main
-from relu_bench.bisection import bisect_commits, bisect_record
-from relu_bench.bisection.bisect_point import parse
+from relu_bench.bisection import bisect_commits, bisect_record, releases
 from relu_bench.bisection.bisect_search import bisect_cell, bisect_timing
-from relu_bench.commands import bisect_git
+from relu_bench.commands import bisect
 
 # An in-tree PEP 517 backend needing no package: the build is pip's own, with nothing to download.
 PYPROJECT = '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
@@ -158,7 +157,7 @@ def test_pre_release_tag_spelled_out(fake, tmp_path):
     assert bisect_commits.tag_names("2.0a3") == ["rel-2.0a3", "rel-2.0alpha3"]
 
 
-def test_end_failing_in_goods_environment_is_retried_in_bads(fake, tmp_path, monkeypatch):
+def test_end_failing_in_goods_environment_is_retried_in_bads(fake, tmp_path, monkeypatch, capsys):
     """Theano 1.0.0 does not import on 0.9.0's Python 3.9: the search runs again in BAD's environment, whose builds
     are cached apart (a FAILED in GOOD's environment is not read in BAD's)."""
     repo, shas = fake
@@ -170,34 +169,38 @@ def test_end_failing_in_goods_environment_is_retried_in_bads(fake, tmp_path, mon
         python.chmod(0o755)
         pythons[name] = python
 
-    class Release:  # commands/bisect.py as run_commits uses it; commits 3 on do not import in GOOD's environment
-        IMPORT_CHECK = "import os, sys, fakerelu; sys.exit(fakerelu.AT_ZERO == 0 and not os.environ['NEW'])"
-        timing_measure = None
+    # Commits 3 on do not import in GOOD's environment.
+    check = "import os, sys, fakerelu; sys.exit(fakerelu.AT_ZERO == 0 and not os.environ['NEW'])"
+    monkeypatch.setattr(bisect_commits, "IMPORT_CHECK", check)
 
-        @staticmethod
-        def release_python(args, version):
-            return pythons["good" if version == args.good else "bad"], {"python": version}
+    def release_python(library, version, env_dir):
+        return pythons["good" if version == args.good else "bad"], {"python": version}
 
-        @staticmethod
-        def rows(result, shas, builds, point):
-            return [{"version": sha, "environment": None, "value": value} for sha, value in result.measured.items()]
+    class AtZero:  # a cell the fake library's commits read
+        benchmark = None
 
-    def search(point, builds, shas, timing_measure):
-        read = "import fakerelu; print(fakerelu.AT_ZERO)"
-        return bisect_cell(
-            shas,
-            lambda sha: subprocess.run(
-                [str(builds.prepare(sha)), "-c", read], capture_output=True, text=True
-            ).stdout.strip(),
-        )
+        def search(self, shas, prepare):
+            read = "import fakerelu; print(fakerelu.AT_ZERO)"
+            return bisect_cell(
+                shas,
+                lambda sha: subprocess.run(
+                    [str(prepare(sha)), "-c", read], capture_output=True, text=True
+                ).stdout.strip(),
+            )
 
-    monkeypatch.setattr(bisect_git, "search", search)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(releases, "release_python", release_python)
+    monkeypatch.setattr(bisect, "parse", lambda point: AtZero())
+    monkeypatch.setattr(bisect_commits, "CACHE", cache)
     saved = []
     monkeypatch.setattr(bisect_record, "save", lambda record: saved.append(record) or tmp_path / "record.json")
-    args = argparse.Namespace(library="pytensor", good="1.0", bad="1.1", point="x/gradient@0", repo=str(repo))
-    cache = tmp_path / "cache"
-    assert bisect_git.run_commits(args, parse("max_0x/gradient@0"), time.monotonic(), Release, cache=cache) == 0
+    args = argparse.Namespace(
+        library="pytensor", good="1.0", bad="1.1", point="x/gradient@0", repo=str(repo), commits=True, env_dir=None
+    )
+    assert bisect.run(args) == 0
     (record,) = saved
+    out = capsys.readouterr().out
+    assert "trying 1.1's" in out and f"first like BAD: {shas[3][:12]}" in out and "stored in" in out
     assert record["sentence"].startswith("pytensor x/gradient@0 changed from 1 to 0 between ")
     assert record["neighbours"] == [shas[2], shas[3]] and record["environment"] == {"python": "1.1"}
     assert (cache / "pytensor" / "good" / shas[-1] / "FAILED").exists()

@@ -6,11 +6,10 @@ import json
 import pytest
 from conftest import ROOT
 
+from relu_bench.bisection import releases
 from relu_bench.bisection.bisect_search import Skipped, bisect_cell
-from relu_bench.bisection.release_build import Unusable
 from relu_bench.bisection.release_env import NoEnvironment, derive
 from relu_bench.bisection.release_index import Release, listing, numpy_cap
-from relu_bench.commands import bisect as command
 from relu_bench.envs.matrix import releases as matrix_releases
 
 FIXTURES = ROOT / "tests" / "suite" / "fixtures" / "pypi"
@@ -79,18 +78,18 @@ def test_the_newest_releases_numpy_cap_holds_for_every_release():
     late = Release(
         "2.9.5", tuple(dict(f, upload_time_iso_8601="2025-01-01T00:00:00") for f in release("aesara", "2.9.4").files)
     )
-    assert derive("aesara", late, table=TABLE, cap=cap("aesara"))["req"]["numpy"] == "1.26.4"
+    assert derive("aesara", late, (), TABLE, cap=cap("aesara"))["req"]["numpy"] == "1.26.4"
 
 
 def test_theano_before_0_8_gets_the_setuptools_its_2to3_build_needs():
     old = Release("0.6.0", release("theano", "0.7.0").files)
-    assert derive("theano", old, table=TABLE)["req"]["setuptools"] == "58.1.0"
+    assert derive("theano", old, (), TABLE)["req"]["setuptools"] == "58.1.0"
 
 
 def test_a_release_no_stack_fits_says_which_constraints():
     files = tuple(dict(f, requires_python=">=3.14") for f in release("pytensor", "3.3.8").files)
     with pytest.raises(NoEnvironment, match=r">=3\.14"):
-        derive("pytensor", Release("4.0.0", files), table=TABLE)
+        derive("pytensor", Release("4.0.0", files), (), TABLE)
 
 
 def test_a_release_that_fails_to_install_is_skipped_by_name_and_the_bisection_goes_on(monkeypatch, capsys):
@@ -100,12 +99,12 @@ def test_a_release_that_fails_to_install_is_skipped_by_name_and_the_bisection_go
     def fake_build(line, env_dir):
         version = line["req"]["theano"]
         if version == "1.0.0":
-            raise Unusable("install failed: error: subprocess-exited-with-error")
+            raise releases.Unusable("install failed: error: subprocess-exited-with-error")
         built.append(version)
         return f"/envs/{version}/bin/python"
 
-    monkeypatch.setattr(command, "build", fake_build)
-    envs = command.Environments("theano", listed, ROOT / ".asv" / "never", (), "")
+    monkeypatch.setattr(releases, "build", fake_build)
+    envs = releases.Environments("theano", listed, ROOT / ".asv" / "never", (), "")
     value = {"0.9.0": "1", "1.0.3": "0", "1.0.4": "0"}
     result = bisect_cell(list(listed), lambda v: value[envs.prepare(v).split("/")[2]])
     assert result.neighbours == ("0.9.0", "1.0.3")
