@@ -33,16 +33,25 @@ import json
 import os
 import re
 import shutil
-import statistics
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from relu_bench import git
 from relu_bench.check import prcheck, rule
+from relu_bench.check.experiment import (
+    TARGET_NAME,
+    TRUE_SIZE,
+    Experiment,
+    Plant,
+    make_commit,
+    plant_specs,
+    summary,
+    verdict,
+)
 from relu_bench.check.pr_table import render
 from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, env_dir, load_saved
-from relu_bench.config import ROOT, pr_timing, profiles
+from relu_bench.config import ROOT, profiles
 from relu_bench.envs.matrix import releases
 from relu_bench.envs.plumbing import environments, required_environments, scratch_conf, scratch_run
 from relu_bench.envs.pythons import asv_environ
@@ -50,35 +59,13 @@ from relu_bench.errors import UserError
 from relu_bench.measure import paired
 
 OUTPUT = ROOT / ".asv" / "experiment"
-PLANTS = Path(__file__).resolve().parent.parent / "plants"
-# The benchmark that every plant slows, and whose true size is measured: relu_op's forward at the PR point.
-TARGET_VARIANT = "relu_op"
-TARGET_NAME = pr_timing(TARGET_VARIANT, "forward")
-# Measuring a plant's true size: about ten times the PR check's paired timing of one benchmark.
-TRUE_SIZE = paired.Plan(processes=5, blocks=40, calls=25)
-
-
-def make_commit(base, message, ref, patch=None, work=0, trim=False, repo=ROOT):
-    """A commit whose parent is BASE: the same tree, or BASE with relu_bench/plants/PATCH applied and
-    the plant's amounts; kept under refs/experiment/REF."""
-    if patch is None:
-        tree = git.resolve(f"{base}^{{tree}}", repo)
-    else:
-        files = {
-            "relu_impls/_plant.py": (PLANTS / "plant.py").read_text(),
-            "relu_impls/_plant_params.py": f"WORK = {work}\nTRIM = {trim}\n",
-        }
-        tree = git.make_tree(files, base=base, patch=PLANTS / f"{patch}.patch", repo=repo)
-    commit = git.commit_tree(tree, [base], message, repo=repo)
-    git.update_ref(f"refs/experiment/{ref}", commit, repo=repo)
-    return commit
 
 
 def paired_ratio(record, other, plan=TRUE_SIZE):
     """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
-    conf_path = Path(record["conf"])
-    e = environments(record["env_names"][:1], asv_environ(), conf_path)[record["env_names"][0]]
-    found = prcheck.run_paired(conf_path, record["base"], other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
+    conf_path = Path(record.conf)
+    e = environments(record.env_names[:1], asv_environ(), conf_path)[record.env_names[0]]
+    found = prcheck.run_paired(conf_path, record.base, other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
     result = next(iter(found.values()))
     if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
         raise UserError(f"timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
@@ -88,7 +75,7 @@ def paired_ratio(record, other, plan=TRUE_SIZE):
 def calibrate(record):
     """(fixed ratio, ratio per loop step, seconds per call): extra time = fixed + per step * steps, fitted on
     two probe commits of the relu_op plant."""
-    base = record["base"]
+    base = record.base
     zero = make_commit(base, "experiment: calibration, 0 steps", "probe0", "relu_op_forward", 0)
     fixed_ratio, call = paired_ratio(record, zero)
     probe = 4000
@@ -103,152 +90,36 @@ def calibrate(record):
     return fixed_ratio, per_step, call
 
 
-def plant_specs(slowdowns, fixed_ratio, per_step):
-    """{plant name: (patch, work, trim, nominal %)} for the commits to make."""
-
-    def steps(x):
-        return max(0, round((x / 100 - (fixed_ratio - 1)) / per_step))
-
-    specs = {f"relu_op+{x}%": ("relu_op_forward", steps(x), False, x) for x in slowdowns}
-    # The view op's own cost is not the SlowElemwise's: its true size is measured, not assumed.
-    specs["every+20%"] = ("every_variant", round(0.2 / per_step), False, 20)
-    specs["relu_op memory"] = ("relu_op_forward", 0, True, None)
-    return specs
-
-
-def targets(name, c):
-    """Is comparison `c` one that plant `name` meant to slow?"""
-    if name.startswith("every"):
-        timed = c.kind == "time" and c.benchmark.startswith("relu.")
-        return timed or c.benchmark.startswith(("instructions.", "graph."))
-    return (
-        TARGET_VARIANT in c.params
-        and "function=gradient" not in c.params
-        and not c.benchmark.startswith("relu.Gradient")
-    )
-
-
-def flags(comparisons):
-    """Comparisons the check marks (slower or worse fail it; faster or better only inform)."""
-    marked = (rule.SLOWER, rule.WORSE, rule.FASTER, rule.BETTER, rule.FAILED, rule.VANISHED)
-    return [c for c in comparisons if c.status in marked]
-
-
-def describe(c):
-    return f"{c.benchmark}({c.params}) [{c.env}] {c.status} ×{c.ratio:.3f}" if c.ratio else f"{c.benchmark} {c.status}"
-
-
 def count(record, commits):
     """The deterministic figures of every commit: one asv run into OUTPUT/counts; (seconds, asv exit)."""
     started = time.monotonic()
-    code = scratch_run(
-        Path(record["conf"]),
-        Path(record["counts"]),
-        commits,
-        record["env_names"],
-        prcheck.untimed(record["bench"]),
-        prcheck.MACHINE,
-    )
+    bench = prcheck.untimed(record.bench)
+    code = scratch_run(Path(record.conf), Path(record.counts), commits, record.env_names, bench, prcheck.MACHINE)
     return time.monotonic() - started, code
 
 
 def time_trial(record, trial_dir):
     """Paired timings of the twin and of every planted commit against BASE into TRIAL_DIR; seconds taken."""
     trial_dir.mkdir(parents=True, exist_ok=True)
-    conf_path = Path(record["conf"])
-    envs = environments(record["env_names"], asv_environ(), conf_path)
+    conf_path = Path(record.conf)
+    envs = environments(record.env_names, asv_environ(), conf_path)
     started = time.monotonic()
-    for commit in [record["twin"], *(p["commit"] for p in record["plants"].values())]:
-        found = prcheck.time_both(conf_path, record["base"], commit, list(envs.values()), record["bench"])
+    for commit in record.commits:
+        found = prcheck.time_both(conf_path, record.base, commit, list(envs.values()), record.bench)
         (trial_dir / f"timings-{commit[:8]}.json").write_text(json.dumps(found))
     return time.monotonic() - started
 
 
 def judge_trial(trial_dir, record, judging):
     """The PR check's verdict on the twin and on each planted commit of one trial, against BASE."""
-    base, env_names, conf, counts = record["base"], record["env_names"], Path(record["conf"]), Path(record["counts"])
-
-    def judged(commit):
+    comparisons = {}
+    for commit in record.commits:
         timed = json.loads((trial_dir / f"timings-{commit[:8]}.json").read_text())
-        comparisons = prcheck.compare(conf, counts, base, commit, env_names, record["bench"], timed, judging)
-        (trial_dir / f"table-{commit[:8]}.md").write_text(render(comparisons, base, commit, judging))
-        return comparisons
-
-    twin = judged(record["twin"])
-    verdict = {"twin": {"exit": rule.exit_code(twin), "flags": [describe(c) for c in flags(twin)]}, "plants": {}}
-    for name, plant in record["plants"].items():
-        comparisons = judged(plant["commit"])
-        hit = [c for c in flags(comparisons) if targets(name, c) and c.status in (rule.SLOWER, rule.WORSE)]
-        timed = [c for c in comparisons if targets(name, c) and c.kind == "time" and c.ratio]
-        verdict["plants"][name] = {
-            "time": sum(c.kind == "time" for c in hit),
-            "timed": len(timed),
-            "instructions": any(c.benchmark.startswith("instructions.") for c in hit),
-            "faults": any(c.benchmark.startswith("faults.") for c in hit),
-            "caught": rule.exit_code(comparisons) == 1 and bool(hit),
-            "time_ratio": statistics.median(c.ratio for c in timed) if timed else None,
-            "others": [describe(c) for c in flags(comparisons) if not targets(name, c)],
-        }
-    return verdict
-
-
-def trials_table(record, trials, label):
-    """The Markdown table of one group of trials."""
-    n = len(trials)
-    lines = [
-        f"**{label}** ({n} trials)",
-        "",
-        "| comparison | nominal | true size (forward, outside asv) | target timings' ratio in asv (median) "
-        "| flagged by time | by instructions | by page faults | check failed | other benchmarks flagged |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    aa_failed = sum(t["twin"]["exit"] != 0 for t in trials)
-    aa_flags = sum(len(t["twin"]["flags"]) for t in trials)
-    lines.append(f"| A/A (same tree) | 0 % | — | — | — | — | — | {aa_failed} of {n} (false alarms) | {aa_flags} |")
-    for name, plant in record["plants"].items():
-        per = [t["plants"][name] for t in trials]
-        ratios = [p["time_ratio"] for p in per if p["time_ratio"]]
-        time_ratio = f"{statistics.median(ratios):.3f}" if ratios else "—"
-        timed = max((p["timed"] for p in per), default=0)
-        by_time = f"{sum(p['time'] > 0 for p in per)} of {n}" + (
-            f" ({sum(p['time'] for p in per) / max(n, 1):.1f} of {timed} timings each)" if timed > 1 else ""
+        comparisons[commit] = prcheck.compare(
+            Path(record.conf), Path(record.counts), record.base, commit, record.env_names, record.bench, timed, judging
         )
-        nominal = f"{plant['nominal']} %" if plant["nominal"] is not None else "memory only"
-        lines.append(
-            f"| {name} | {nominal} | {plant['true_percent']:+.1f} % | {time_ratio} | {by_time} "
-            f"| {sum(p['instructions'] for p in per)} of {n} | {sum(p['faults'] for p in per)} of {n} "
-            f"| {sum(p['caught'] for p in per)} of {n} | {sum(len(p['others']) for p in per)} |"
-        )
-    return lines
-
-
-def summary(record, judging):
-    trials = record["trials"]
-    lines = [
-        f"Rule: time slower when head/base > {judging.threshold}, paired (signed-rank test; {record['plan']}) or "
-        f"across processes (t-test of the rounds), Holm α={judging.alpha}; instructions worse beyond "
-        f"{judging.instructions}; "
-        f"page faults beyond +{judging.faults}; graph counts on any increase.",
-        "",
-    ]
-    for label, group in (
-        ("Trials 1-5 (the rule was chosen on these)", trials[:5]),
-        ("Trials 6-10 (held out)", trials[5:]),
-    ):
-        if group:
-            lines += trials_table(record, group, label) + [""]
-    seconds = statistics.median(t["seconds"] for t in trials) if trials else 0
-    lines += [
-        f"Environments: {', '.join(record['envs'])}. Machine: {record['machine']}. One trial (the twin and "
-        f"{len(record['plants'])} planted commits, each timed against BASE) took {seconds / 60:.1f} min (median); "
-        f"the deterministic figures of all commits, once, {record['counts_seconds'] / 60:.1f} min.",
-        "A/A flags: "
-        + ("; ".join(f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["twin"]["flags"]) or "none"),
-    ]
-    for name in record["plants"]:
-        others = [f"trial {i + 1}: {f}" for i, t in enumerate(trials) for f in t["plants"][name]["others"]]
-        lines.append(f"Other flags for {name}: " + ("; ".join(others) or "none"))
-    return "\n".join(lines) + "\n"
+        (trial_dir / f"table-{commit[:8]}.md").write_text(render(comparisons[commit], record.base, commit, judging))
+    return verdict(record, comparisons)
 
 
 def prepare(args, output):
@@ -257,14 +128,14 @@ def prepare(args, output):
     envs = chosen_releases(args, releases(), "pr")
     conf_path = scratch_conf(output / "counts", env_dir(args), prcheck.judging_suite(output / "counts", base))
     found = required_environments(envs, conf_path)
-    record = {
-        "base": base,
-        "envs": envs,
-        "env_names": [found[name].name for name in envs],
-        "conf": str(conf_path),
-        "counts": str(output / "counts"),
-        "bench": profiles()["pr"]["bench"],
-    }
+    record = Experiment(
+        base=base,
+        envs=envs,
+        env_names=[found[name].name for name in envs],
+        conf=str(conf_path),
+        counts=str(output / "counts"),
+        bench=profiles()["pr"]["bench"],
+    )
 
     # Calibrate and size the plants in the first environment.
     fixed_ratio, per_step, base_seconds = calibrate(record)
@@ -273,13 +144,12 @@ def prepare(args, output):
         ref = "".join(ch if ch.isalnum() else "-" for ch in name)
         commit = make_commit(base, f"experiment: {name}", ref, patch, work, trim)
         size = (paired_ratio(record, commit)[0] - 1) * 100
-        plants[name] = {"commit": commit, "patch": patch, "work": work, "trim": trim, "nominal": nominal}
-        plants[name]["true_percent"] = size
+        plants[name] = Plant(commit, patch, work, trim, nominal, size)
         print(f"{name}: {patch}, {work} loop steps{', trim' if trim else ''}: true size {size:+.1f} %", flush=True)
 
     from asv.machine import Machine
 
-    return dict(
+    return replace(
         record,
         twin=make_commit(base, "experiment: A/A twin (same tree)", "twin"),
         machine=f"{Machine.get_unique_machine_name()}, {os.cpu_count()} CPUs",
@@ -313,24 +183,23 @@ def run(args):
     output.mkdir(parents=True, exist_ok=True)
     saved = output / "experiment.json"
     if args.no_run:
-        record = load_saved(saved)
+        record = Experiment.from_json(load_saved(saved))
     else:
         for old in output.glob("trial-*"):
             shutil.rmtree(old)
         record = prepare(args, output)
-        commits = [record["twin"], *(p["commit"] for p in record["plants"].values())]
-        record["counts_seconds"], record["counts_exit"] = count(record, [record["base"], *commits])
+        record.counts_seconds, record.counts_exit = count(record, [record.base, *record.commits])
         for n in range(1, args.trials + 1):
             seconds = time_trial(record, output / f"trial-{n}")
-            record["trials"].append({"dir": f"trial-{n}", "seconds": seconds})
-            saved.write_text(json.dumps(record, indent=1))
+            record.trials.append({"dir": f"trial-{n}", "seconds": seconds})
+            saved.write_text(json.dumps(record.to_json(), indent=1))
             print(f"trial {n} took {seconds / 60:.1f} min", flush=True)
 
     judging = replace(rule.RULE, threshold=args.threshold)
-    record["rule"] = asdict(judging)
-    for trial in record["trials"]:
+    record.rule = asdict(judging)
+    for trial in record.trials:
         trial.update(judge_trial(output / trial["dir"], record, judging))
-    saved.write_text(json.dumps(record, indent=1))
+    saved.write_text(json.dumps(record.to_json(), indent=1))
     text = summary(record, judging)
     (output / "experiment.md").write_text(text)
     print(text)

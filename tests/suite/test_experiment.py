@@ -2,6 +2,7 @@
 plant whose code changed stops the experiment instead of planting something else. The commits are made in a
 scratch copy of the project, never in the developer's repository."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import sys
 import pytest
 
 from relu_bench import git
-from relu_bench.commands import experiment
+from relu_bench.check import experiment, rule
+from relu_bench.check.comparisons import Comparison
 from relu_bench.errors import UserError
 
 PATCHES = sorted(p.stem for p in experiment.PLANTS.glob("*.patch"))
@@ -49,3 +51,56 @@ def test_a_plant_that_no_longer_applies_stops_the_experiment(project, tmp_path, 
     monkeypatch.setattr(experiment, "PLANTS", tmp_path)
     with pytest.raises(UserError, match="git apply"):
         experiment.make_commit(project.base, "stale plant", "test-stale", "stale", repo=project.path)
+
+
+def test_a_saved_experiment_is_judged_again_and_summarized():
+    """--no-run reads experiment.json as a run saved it: the twin's false alarm and the plant it caught are counted."""
+    saved = {
+        "base": "b" * 40,
+        "envs": ["pytensor-3.3.8"],
+        "env_names": ["env-pytensor"],
+        "conf": "/scratch/asv.conf.json",
+        "counts": "/scratch/counts",
+        "bench": ["relu"],
+        "twin": "t" * 40,
+        "machine": "m, 2 CPUs",
+        "plan": {"processes": 4},
+        "base_seconds": 0.001,
+        "plants": {
+            "relu_op+10%": {
+                "commit": "p" * 40,
+                "patch": "relu_op_forward",
+                "work": 900,
+                "trim": False,
+                "nominal": 10,
+                "true_percent": 9.8,
+            }
+        },
+        "trials": [{"dir": "trial-1", "seconds": 120.0}],
+        "counts_seconds": 60.0,
+        "counts_exit": 0,
+        "rule": None,
+    }
+    record = experiment.Experiment.from_json(json.loads(json.dumps(saved)))
+    assert record.to_json() == saved and record.commits == ["t" * 40, "p" * 40]
+
+    def slower(variant, ratio):
+        return Comparison(
+            "relu.Forward.time_forward",
+            f"variant={variant}",
+            "pytensor 3.3.8",
+            "time",
+            "s",
+            1,
+            ratio,
+            ratio=ratio,
+            status=rule.SLOWER,
+        )
+
+    record.trials[0].update(
+        experiment.verdict(record, {"t" * 40: [slower("max_x0", 1.06)], "p" * 40: [slower("relu_op", 1.1)]})
+    )
+    text = experiment.summary(record, rule.RULE)
+    assert "| A/A (same tree) | 0 % | — | — | — | — | — | 1 of 1 (false alarms) | 1 |" in text
+    assert "| relu_op+10% | 10 % | +9.8 % | 1.100 | 1 of 1 | 0 of 1 | 0 of 1 | 1 of 1 | 0 |" in text
+    assert "A/A flags: trial 1: relu.Forward.time_forward(variant=max_x0) [pytensor 3.3.8] slower ×1.060" in text
