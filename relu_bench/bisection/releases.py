@@ -22,7 +22,7 @@ from relu_bench.bisection.release_env import IMPORT_CHECK, NoEnvironment, derive
 from relu_bench.bisection.release_index import between, fetch, listing, numpy_cap, pages
 from relu_bench.config import ROOT, load_asv_conf
 from relu_bench.envs.matrix import releases as matrix_releases
-from relu_bench.envs.pythons import asv_environ, link_pythons
+from relu_bench.envs.pythons import asv_process, environments_of, link_pythons
 from relu_bench.errors import UserError
 from relu_bench.measure.worker import python_of
 from relu_impls.releases import known_fix
@@ -38,7 +38,6 @@ def tail(text, lines=3):
 
 def asv_environment(line, env_dir):
     """asv's Environment for an include line, its folder under env_dir (nothing built yet)."""
-    from asv import environment
     from asv.config import Config
 
     with tempfile.TemporaryDirectory(prefix="relu-bench-env-") as tmp:
@@ -46,7 +45,7 @@ def asv_environment(line, env_dir):
         conf.update(results_dir=str(Path(tmp, "results")), html_dir=str(Path(tmp, "html")))
         path = Path(tmp, "asv.conf.json")
         path.write_text(json.dumps(conf))
-        (env,) = environment.get_environments(Config.load(str(path)), None, verbose=False)
+        (env,) = environments_of(Config.load(str(path)))
     return env
 
 
@@ -55,20 +54,12 @@ def build(line, env_dir, tree=ROOT):
     loads the library there; Unusable otherwise."""
     if not link_pythons([line["python"]])[line["python"]]:
         raise Unusable(f"python{line['python']} not found (pyenv lists none: `pyenv install {line['python']}`)")
-    saved, cwd = dict(os.environ), os.getcwd()
-    # asv finds pythonX.Y on PATH, builds sdists with the environment's own setuptools (BUILD_ENV), and adds
-    # the build requirements of the pyproject.toml in the current directory to every environment.
-    os.environ.update(asv_environ())
-    os.chdir(ROOT)
     try:
         env = asv_environment(line, env_dir)
-        env.create()
+        with asv_process():
+            env.create()
     except Exception as exc:  # asv raises its ProcessError for a failed pip; any failure skips the release
         raise Unusable(f"install failed: {tail(str(exc))}") from exc
-    finally:
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update(saved)
     python = python_of(env)
     check = subprocess.run(
         [str(python), "-c", IMPORT_CHECK],

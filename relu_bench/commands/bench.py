@@ -16,6 +16,7 @@ every selected benchmark gave a number or an explicit skip, 1 when any failed
 (the others still ran, and were published), 2 when nothing could run.
 """
 
+import os
 import sys
 import tempfile
 import time
@@ -23,12 +24,17 @@ from pathlib import Path
 
 from relu_bench import git
 from relu_bench.commands.common_args import add_command, add_machine, add_releases, chosen_releases, positive_int
-from relu_bench.config import asv_path, profiles
+from relu_bench.config import ROOT, asv_path, profiles
+from relu_bench.envs.asv_envs import asv_config, environments
+from relu_bench.envs.asv_run import asv, define_machine
 from relu_bench.envs.matrix import releases
-from relu_bench.envs.plumbing import SUITE_FILES, asv, define_machine, environments, history_commits, selected, tally
 from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.report.semantics import asv_environments, collect
 from relu_bench.results import asv_results
+
+# What a commit needs for the suite to run on it: asv builds the project (pyproject.toml), and the
+# benchmarks import relu_impls from the build.
+SUITE_FILES = ("pyproject.toml", "relu_impls/__init__.py")
 
 
 def setup_arguments(subparsers):
@@ -63,13 +69,28 @@ def publish(machine, env_names, env):
     return failures
 
 
+def history_commits(last, results_dir, env_names, repo=ROOT):
+    """The newest `last` commits of HEAD's first-parent line, oldest first, sorted into
+    (to run, already done, predating the suite). Done: a result file for every environment in `env_names`
+    in the machine folder `results_dir`. Predating: a commit lacking a SUITE_FILES file."""
+    to_run, done, predating = [], [], []
+    for commit in reversed(git.first_parent(last, repo)):
+        if not all(git.has_path(commit, path, repo) for path in SUITE_FILES):
+            predating.append(commit)
+        elif all(os.path.exists(os.path.join(results_dir, asv_results.file_name(commit, name))) for name in env_names):
+            done.append(commit)
+        else:
+            to_run.append(commit)
+    return to_run, done, predating
+
+
 def run(args):
     table = releases()
     wanted = chosen_releases(args, table, args.profile)
     regexes = args.bench or profiles()[args.profile]["bench"]
     found = link_pythons(table[name]["python"] for name in wanted)
     env = asv_environ()
-    names = {release: e.name for release, e in environments(wanted, env).items()}
+    names = {release: e.name for release, e in environments(wanted).items()}
     for release in wanted:
         if release not in names:
             python = table[release]["python"]
@@ -112,7 +133,7 @@ def run(args):
         # asv run exits 2 when any benchmark raised; the result files tell which, below.
         code = asv(*cmd, env=env, check=False)
 
-    benchmarks = selected(regexes)
+    benchmarks = asv_results.selected_benchmarks(regexes, asv_config())
     failures = 0
     print("\nsummary (selected benchmark × parameter points):")
     for commit in commits:
@@ -122,7 +143,7 @@ def run(args):
                 print(f"  {commit[:8]} {release}: NO RESULTS (environment failed to build or import? see above)")
                 failures += 1
                 continue
-            numbers, skipped, failed = tally(result, benchmarks)
+            numbers, skipped, failed = asv_results.tally(result, benchmarks)
             failures += len(failed)
             line = f"  {commit[:8]} {release}: {numbers} measured, {skipped} skipped (reasons above)"
             line += f", {len(failed)} failed"

@@ -56,8 +56,9 @@ from relu_bench.commands.common_args import (
     ratio_above_one,
 )
 from relu_bench.config import ROOT, profiles
+from relu_bench.envs.asv_envs import required_environments
+from relu_bench.envs.asv_run import scratch_conf, scratch_run
 from relu_bench.envs.matrix import releases
-from relu_bench.envs.plumbing import required_environments, scratch_conf, scratch_run
 from relu_bench.errors import UserError
 from relu_bench.measure.paired import PLAN
 from relu_bench.measure.trials import TRIAL_PLAN

@@ -52,9 +52,9 @@ from relu_bench.check.experiment import (
 from relu_bench.check.pr_table import render
 from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, env_dir, load_saved
 from relu_bench.config import ROOT, profiles
+from relu_bench.envs.asv_envs import environments, required_environments
+from relu_bench.envs.asv_run import scratch_conf, scratch_run
 from relu_bench.envs.matrix import releases
-from relu_bench.envs.plumbing import environments, required_environments, scratch_conf, scratch_run
-from relu_bench.envs.pythons import asv_environ
 from relu_bench.errors import UserError
 from relu_bench.measure import paired
 
@@ -64,7 +64,7 @@ OUTPUT = ROOT / ".asv" / "experiment"
 def paired_ratio(record, other, plan=TRUE_SIZE):
     """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
     conf_path = Path(record.conf)
-    e = environments(record.env_names[:1], asv_environ(), conf_path)[record.env_names[0]]
+    e = environments(record.env_names[:1], conf_path)[record.env_names[0]]
     found = prcheck.run_paired(conf_path, record.base, other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
     result = next(iter(found.values()))
     if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
@@ -102,7 +102,7 @@ def time_trial(record, trial_dir):
     """Paired timings of the twin and of every planted commit against BASE into TRIAL_DIR; seconds taken."""
     trial_dir.mkdir(parents=True, exist_ok=True)
     conf_path = Path(record.conf)
-    envs = environments(record.env_names, asv_environ(), conf_path)
+    envs = environments(record.env_names, conf_path)
     started = time.monotonic()
     for commit in record.commits:
         found = prcheck.time_both(conf_path, record.base, commit, list(envs.values()), record.bench)

@@ -34,9 +34,10 @@ from pathlib import Path
 from relu_bench import git
 from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, env_dir
 from relu_bench.config import PR_POINT
+from relu_bench.envs.asv_envs import environments
+from relu_bench.envs.asv_run import scratch_conf, scratch_run
 from relu_bench.envs.matrix import releases
-from relu_bench.envs.plumbing import environments, scratch_conf, scratch_run
-from relu_bench.envs.pythons import asv_environ, link_pythons
+from relu_bench.envs.pythons import link_pythons
 from relu_bench.errors import UserError
 from relu_bench.measure.worker import python_of
 from relu_bench.results import asv_results
@@ -183,7 +184,7 @@ def run(args):
     with tempfile.TemporaryDirectory(prefix="relu-bench-fidelity-") as tmp:
         output = Path(tmp)
         conf_path = scratch_conf(output, env_dir(args))
-        envs = environments(wanted, asv_environ(), conf_path)
+        envs = environments(wanted, conf_path)
         for release in wanted:
             if release not in envs:
                 print(f"| {release} | (no asv environment: its Python is missing, `relu-bench envs list`) | | | |")

@@ -1,4 +1,5 @@
-"""Python interpreters for the release matrix, and the one folder of links to them that asv finds on PATH.
+"""Python interpreters for the release matrix, the one folder of links to them that asv finds on PATH, and asv's
+environments found and built with them (the one place this process's environment is set for asv).
 
 A `pythonX.Y` on PATH is used when it runs (pyenv's shims run only for versions
 `pyenv global`/PYENV_VERSION lists); otherwise the newest
@@ -9,6 +10,7 @@ link to a shim would make an environment's python start outside its venv
 at the interpreter itself, as it reports its own sys.executable.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -100,3 +102,29 @@ def asv_environ():
     and BUILD_ENV."""
     path = [str(PYTHONS_BIN), str(Path(sys.executable).parent), os.environ.get("PATH", "")]
     return dict(os.environ, PATH=os.pathsep.join(path), **BUILD_ENV)
+
+
+@contextlib.contextmanager
+def asv_process():
+    """This process's environment and directory as asv wants them while it finds or builds environments here:
+    asv_environ() (asv finds pythonX.Y on PATH, pip builds sdists with the environment's own setuptools), from the
+    repository root (asv adds the build requirements of the pyproject.toml in the current directory to every
+    environment); both restored after."""
+    saved, cwd = dict(os.environ), os.getcwd()
+    os.environ.update(asv_environ())
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def environments_of(conf):
+    """asv's Environments of an asv Config, as asv itself finds them (nothing built: `env.create()` in
+    asv_process() builds one)."""
+    from asv import environment
+
+    with asv_process():
+        return list(environment.get_environments(conf, None, verbose=False))

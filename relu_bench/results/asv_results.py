@@ -75,3 +75,30 @@ def interval(stats):
 def quartiles(stats):
     """(q_25, q_75) of one point's samples: across the rounds' processes, the spread a run shows."""
     return (stats or {}).get("q_25"), (stats or {}).get("q_75")
+
+
+def selected_benchmarks(regexes, conf):
+    """asv's Benchmarks (from the results_dir/benchmarks.json of asv Config `conf`) as `asv run --bench REGEX...`
+    selects them."""
+    from asv.benchmarks import Benchmarks
+
+    return Benchmarks.load(conf, regex=regexes)
+
+
+def tally(result_file, benchmarks):
+    """(numbers, skipped, failed names) of the selected benchmarks in one asv result file."""
+    results = load(result_file)
+    numbers = skipped = 0
+    failed = []
+    for name, bench in benchmarks.items():
+        found = points(results, name, bench["params"])
+        if found is None:
+            failed.append(f"{name} (no result)")
+            continue
+        for index, combo in selected(benchmarks, name):
+            point = state(found[index][1])
+            if point == FAILED:
+                failed.append(f"{name}({', '.join(combo)})")
+            skipped += point == SKIPPED
+            numbers += point == MEASURED
+    return numbers, skipped, failed

@@ -11,9 +11,11 @@ import pytest
 from conftest import ROOT
 
 from relu_bench.config import TOOLS_VENV, load_asv_conf, profiles
+from relu_bench.envs.asv_envs import asv_config
+from relu_bench.envs.asv_run import scratch_conf
 from relu_bench.envs.matrix import releases
-from relu_bench.envs.plumbing import scratch_conf, selected, tally
 from relu_bench.envs.pythons import PYTHONS_BIN, asv_environ, link_pythons
+from relu_bench.results.asv_results import selected_benchmarks, tally
 from relu_impls.releases import LIBRARIES
 
 ASV = [sys.executable, "-m", "asv"]
@@ -165,7 +167,7 @@ def quick_run(backend_venv, tmp_path_factory):
 @pytest.mark.slow
 def test_quick_run_gives_every_benchmark_a_number_or_a_skip(quick_run):
     conf, result, log = quick_run
-    chosen = selected(QUICK_BENCH, conf)
+    chosen = selected_benchmarks(QUICK_BENCH, asv_config(conf))
     assert sorted(chosen) == BENCHMARKS
     numbers, skipped, failed = tally(result, chosen)
     assert not failed, f"failed: {failed}\n{log[-6000:]}"
@@ -214,7 +216,7 @@ def test_a_steady_state_call_takes_no_page_faults(quick_run):
 @pytest.mark.slow
 def test_pr_set_is_each_variant_at_the_seed_point_plus_noiseless_counts(quick_run):
     conf, _, _ = quick_run
-    chosen = selected(profiles()["pr"]["bench"], conf)
+    chosen = selected_benchmarks(profiles()["pr"]["bench"], asv_config(conf))
     assert sorted(chosen) == [
         "faults.PageFaults.track_faults",
         "graph.Graph.track_loops",

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import ENV_DIR, ROOT, relu_bench
 
+from relu_bench.envs.asv_envs import environments
+from relu_bench.envs.asv_run import scratch_conf
 from relu_bench.envs.matrix import releases
-from relu_bench.envs.plumbing import environments, scratch_conf
 from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.report.semantics import asv_environments, collect
 
@@ -70,7 +71,7 @@ def site(tmp_path_factory, new_project):
     for release in ENVS:
         conf = scratch_conf(tmp_path / f"shard-{release}", ENV_DIR, repo=repo)
         shard = conf.parent / "results"
-        name = environments([release], env, conf)[release].name
+        name = environments([release], conf)[release].name
         subprocess.run(
             [*ASV, "machine", "--yes", "--machine", "browser-test", "--config", str(conf)],
             env=env,

@@ -147,7 +147,7 @@ def test_asv_regressions_page_takes_each_point_s_threshold_from_the_machine_s_mo
 def test_a_named_asv_machine_records_its_hardware_for_the_noise_model(tmp_path, monkeypatch):
     from asv.machine import Machine
 
-    from relu_bench.envs.plumbing import define_machine
+    from relu_bench.envs.asv_run import define_machine
     from relu_bench.envs.pythons import asv_environ
 
     monkeypatch.setenv("HOME", str(tmp_path))

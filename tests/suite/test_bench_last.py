@@ -1,8 +1,8 @@
-"""`relu-bench bench --last N` (relu_bench/envs/plumbing.history_commits): which commits of the history it runs."""
+"""`relu-bench bench --last N` (relu_bench/commands/bench.py:history_commits): which commits of the history it runs."""
 
 import subprocess
 
-from relu_bench.envs.plumbing import history_commits
+from relu_bench.commands.bench import history_commits
 
 
 def commit(repo, files, message):
