@@ -4,6 +4,7 @@ rule (relu_bench/check/rule.py) over all of it."""
 
 import json
 import math
+import os
 import shutil
 import statistics
 import sys
@@ -19,8 +20,9 @@ from relu_bench.errors import UserError
 from relu_bench.measure.paired import PLAN, summarize, time_trees
 from relu_bench.measure.significance import t_test_p
 from relu_bench.measure.trials import TRIAL_PLAN, Arm, broken_state, sequential
-from relu_bench.measure.worker import python_of
+from relu_bench.measure.worker import python_of, run_worker
 from relu_bench.results import asv_results
+from relu_impls.backend import CACHE_VARIABLE
 
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
 # Every benchmark but the time_ ones, which paired timing measures instead.
@@ -55,22 +57,34 @@ def trees(conf_path, base, head):
     """(the judging suite's folder, [BASE's relu_impls tree, HEAD's]), the trees in a temporary folder."""
     suite = Path(json.loads(Path(conf_path).read_text())["benchmark_dir"]).parent
     with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # a worker user reads them too
         yield (
             suite,
             [git.extract(commit, "relu_impls", Path(tmp, side)) for side, commit in (("base", base), ("head", head))],
         )
 
 
-def run_paired(conf_path, base, head, envs, bench, plan=PLAN):
+@contextmanager
+def environ_of(user):
+    """The environment of the workers that import HEAD's code: the judge's; with a WorkerUser
+    (relu_bench/measure/worker.py), HOME and every cache in a folder of the user's, for the block's life."""
+    if user is None:
+        yield os.environ
+        return
+    with user.home() as home:
+        yield dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), **{CACHE_VARIABLE: str(home)})
+
+
+def run_paired(conf_path, base, head, envs, bench, plan=PLAN, user=None):
     """{environment label: relu_bench/measure/paired.py outcome, or {"error": why}} of BASE and HEAD's time_
-    benchmarks."""
+    benchmarks, their processes run as `user` where given."""
     found = {}
-    with trees(conf_path, base, head) as (suite, both):
+    with trees(conf_path, base, head) as (suite, both), environ_of(user) as environ:
         for e in envs:
             python = python_of(e)
             print(f"paired timing in {e.name}", flush=True)
             try:
-                found[env_label(e)] = time_trees(python, suite, both, bench, plan)
+                found[env_label(e)] = time_trees(python, suite, both, bench, plan, user, environ)
             except (RuntimeError, OSError) as exc:
                 found[env_label(e)] = {"error": str(exc)}
     return found
@@ -122,17 +136,31 @@ def _summaries(outcomes):
     return {n: across_processes(outcomes["base"][n], outcomes["head"][n]) for n in names}
 
 
-def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE):
+def arm_runner(head_tree, user, environ):
+    """How the trials start a worker: HEAD's arm's processes as `user` (where given) with `environ`, BASE's as
+    the judge with the release's compile cache, which then no process of HEAD's can write."""
+
+    def run(python, plan):
+        if user and plan["trees"] == [str(head_tree)]:
+            return run_worker(python, plan, environ, user)
+        return run_worker(python, plan)
+
+    return run
+
+
+def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE, user=None):
     """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
-    benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds;
-    the undecided ones (`undecided`) get plan.more rounds at a time, up to plan.most."""
+    benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds,
+    HEAD's as `user` where given; the undecided ones (`undecided`) get plan.more rounds at a time, up to
+    plan.most."""
     found = {}
-    with trees(conf_path, base, head) as (suite, both):
+    with trees(conf_path, base, head) as (suite, both), environ_of(user) as environ:
+        run = arm_runner(both[1], user, environ)
         for e in envs:
             print(f"timing across processes in {e.name}", flush=True)
             python = python_of(e)
             arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
-            outcomes = sequential(arms, bench, plan, suite, lambda found: undecided(_summaries(found), rule))
+            outcomes = sequential(arms, bench, plan, suite, lambda found: undecided(_summaries(found), rule), run)
             if broken_state(outcomes):
                 found[env_label(e)] = {"error": broken_state(outcomes)}
                 continue
@@ -194,12 +222,12 @@ def uncompared_families(comparisons, env_labels):
     return failed
 
 
-def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN, rule=RULE):
+def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN, rule=RULE, user=None):
     """{"paired": run_paired(...), "processes": run_processes(...)}: what compare() judges the timings by (the
     rule decides which timings get more rounds across processes)."""
     return {
-        "paired": run_paired(conf_path, base, head, envs, bench, plan),
-        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan, rule),
+        "paired": run_paired(conf_path, base, head, envs, bench, plan, user),
+        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan, rule, user),
     }
 
 

@@ -32,16 +32,26 @@ release. Benchmarks default to the
 profile's. Everything lands in --output (default .asv/pr-check): asv.conf.json
 used, results/ (asv result files), timings.json (paired and across processes), table.md,
 comparison.json.
+
+--worker-user USER: every process that runs HEAD's code runs as USER (setpriv
+as root, else passwordless sudo), writing only a folder of USER's: the timing
+processes, and HEAD's asv run, in copies of the environments, its result files
+read back. What this call installed, --output and the verdict stay the caller's.
 """
 
+import argparse
+import getpass
 import json
+import shutil
+import subprocess
+import sys
 import textwrap
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from relu_bench import git
 from relu_bench.check.pr_table import order, render
-from relu_bench.check.prcheck import MACHINE, compare, judging_suite, time_both, untimed
+from relu_bench.check.prcheck import MACHINE, compare, environ_of, judging_suite, time_both, untimed
 from relu_bench.check.rule import RULE, exit_code
 from relu_bench.commands.common_args import (
     add_bench,
@@ -62,6 +72,8 @@ from relu_bench.envs.matrix import releases
 from relu_bench.errors import UserError
 from relu_bench.measure.paired import PLAN
 from relu_bench.measure.trials import TRIAL_PLAN
+from relu_bench.measure.worker import WorkerUser, python_of
+from relu_bench.results.asv_results import file_name
 
 OUTPUT = ROOT / ".asv" / "pr-check"
 
@@ -104,6 +116,60 @@ def setup_arguments(subparsers):
         "--table", type=Path, metavar="FILE", help="also append the Markdown table to FILE (e.g. $GITHUB_STEP_SUMMARY)"
     )
     parser.add_argument("--no-run", action="store_true", help="compare the results already in --output")
+    parser.add_argument(
+        "--worker-user",
+        type=worker_user,
+        metavar="USER",
+        help="run every process that runs HEAD's code as USER, an unprivileged user (see above)",
+    )
+
+
+def worker_user(name):
+    """argparse type of --worker-user: a WorkerUser other than the caller that a process can be started as."""
+    if name == getpass.getuser():
+        raise argparse.ArgumentTypeError(f"{name} is the user running the check: name another")
+    try:
+        user = WorkerUser(name)
+        user.remove(user.folder())
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"no user {name!r}") from None
+    except RuntimeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return user
+
+
+def asv_apart(conf_path, output, base, head, envs, bench, user):
+    """The check's asv run with a worker user: BASE's as the caller, in the caller's environments and --output;
+    HEAD's (its wheel's build, its benchmarks) as `user`, in copies of those environments, its result files copied
+    into --output afterwards. The worse of the two asv exit statuses."""
+    code = scratch_run(conf_path, output, [base], [e.name for e in envs], bench, MACHINE)
+    results = output / "results" / MACHINE
+    results.mkdir(parents=True, exist_ok=True)
+    for old in results.glob(file_name(head, "*")):  # an earlier run's must not stand in for a missing one
+        old.unlink()
+    with environ_of(user) as environ:
+        home = Path(environ["HOME"])
+        paths = {e.name: str(python_of(e).parent.parent) for e in envs}
+        suite = json.loads(Path(conf_path).read_text())["benchmark_dir"]
+        argv = [sys.executable, "-m", __name__, str(home), suite, head, json.dumps(paths), json.dumps(bench)]
+        # The judge's repository is the caller's: git reads it for another user only where told it is safe.
+        git_safe = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "*"}
+        done = subprocess.run(user.command(argv, dict(environ, PYTHONPATH=str(ROOT), **git_safe)), cwd=home)
+        user.stop()
+        for name in paths:
+            found = home / "results" / MACHINE / file_name(head, name)
+            if found.is_file() and not found.is_symlink():
+                shutil.copyfile(found, results / found.name)
+    return max(code, done.returncode)
+
+
+def head_run(home, suite, head, paths, bench):
+    """asv_apart's run of HEAD, as the worker user: the environments copied into HOME, asv run there."""
+    home, paths = Path(home), json.loads(paths)
+    for path in paths.values():
+        shutil.copytree(path, home / "env" / Path(path).name, symlinks=True)
+    conf = scratch_conf(home, home / "env", suite)
+    return scratch_run(conf, home, [head], list(paths), json.loads(bench), MACHINE)
 
 
 def saved_timings(saved, identity):
@@ -140,10 +206,14 @@ def run(args):
     env_names = [envs[name].name for name in wanted]
 
     if not args.no_run:
-        code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
+        chosen = [envs[name] for name in wanted]
+        if args.worker_user:
+            code = asv_apart(conf_path, output, base, head, chosen, untimed(bench), args.worker_user)
+        else:
+            code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
         print(f"asv run exited {code}", flush=True)
         trial_plan = replace(TRIAL_PLAN, most=max(args.most_rounds, TRIAL_PLAN.processes))
-        timed = time_both(conf_path, base, head, [envs[name] for name in wanted], bench, plan, trial_plan, rule)
+        timed = time_both(conf_path, base, head, chosen, bench, plan, trial_plan, rule, args.worker_user)
         saved.write_text(json.dumps({**identity, **timed}, indent=1))
     comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
     markdown = render(comparisons, base, head, rule)
@@ -162,3 +232,7 @@ def run(args):
         with open(args.table, "a") as f:
             f.write(markdown)
     return exit_code(comparisons)
+
+
+if __name__ == "__main__":
+    sys.exit(head_run(*sys.argv[1:]))

@@ -61,13 +61,14 @@ def summarize(blocks, test=signed_rank_p):
     }
 
 
-def time_trees(python, suite, trees, regexes, plan=PLAN):
+def time_trees(python, suite, trees, regexes, plan=PLAN, user=None, environ=os.environ):
     """{asv name: {"label", "sides", "blocks"} + summarize(blocks) where both sides ran} for the time_
-    benchmarks matching regexes (see paired_worker.py); RuntimeError where a worker failed."""
+    benchmarks matching regexes (see paired_worker.py), the workers started as `user` (worker.WorkerUser) where
+    given, with `environ`; RuntimeError where a worker failed."""
     outcome = {}
     spec = {"suite": str(suite), "trees": [str(t) for t in trees], "bench": regexes}
     for _ in range(plan.processes):
-        found = run_worker(python, dict(spec, blocks=plan.blocks, calls=plan.calls), worker_environ())
+        found = run_worker(python, dict(spec, blocks=plan.blocks, calls=plan.calls), worker_environ(environ), user)
         for name, result in found.items():
             blocks = outcome.get(name, {}).get("blocks", []) + result.get("blocks", [])
             outcome[name] = dict(result, blocks=blocks)
