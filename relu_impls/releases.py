@@ -28,16 +28,21 @@ def library_pin(requirements):
 RELEASE_TAGS = ("torch", "mlx")
 
 
+def release_tags(requirements):
+    """The RELEASE_TAGS packages a requirements dict names, in RELEASE_TAGS order (extras such as mlx[cpu] count)."""
+    names = {name.split("[")[0] for name in requirements or {}}
+    return tuple(tag for tag in RELEASE_TAGS if tag in names)
+
+
+def label_of(library, version, tags=()):
+    """A release's name everywhere: "library-version" (e.g. theano-1.0.5), with "-<tag>" for each tag."""
+    return "-".join([library, version, *tags])
+
+
 def release_label(requirements):
-    """A release's name everywhere, "library-version" (e.g. theano-1.0.5), of the one library a requirements
-    dict pins, with "-<tag>" for each RELEASE_TAGS package it names (extras such as mlx[cpu] count);
-    None where it pins none or several."""
-    requirements = requirements or {}
-    pin = library_pin(requirements)
-    if not pin:
-        return None
-    names = {name.split("[")[0] for name in requirements}
-    return "-".join([*pin, *(tag for tag in RELEASE_TAGS if tag in names)])
+    """label_of the one library a requirements dict pins and its release_tags; None where it pins none or several."""
+    pin = library_pin(requirements or {})
+    return label_of(*pin, release_tags(requirements)) if pin else None
 
 
 # What to pip install when nothing is: the current release line.

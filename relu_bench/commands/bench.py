@@ -49,6 +49,13 @@ def setup_arguments(subparsers):
         help="the newest N commits of HEAD's first-parent line instead of HEAD alone: commits with results for "
         "every release chosen are skipped, and so are commits that predate the suite (the history's graphs)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=positive_int,
+        metavar="N",
+        help="processes per benchmark point instead of the suite's own (12 for the timings: asv_bench/benchmarks/"
+        "common.py Timing), for every benchmark selected: fewer, a rougher figure sooner",
+    )
     add_releases(parser, "the profile's")
     add_machine(parser)
 
@@ -130,6 +137,8 @@ def run(args):
             cmd += ["-E", names[release]]
         for regex in regexes:
             cmd += ["--bench", regex]
+        if args.rounds:
+            cmd += ["--attribute", f"rounds={args.rounds}"]
         # asv run exits 2 when any benchmark raised; the result files tell which, below.
         code = asv(*cmd, env=env, check=False)
 

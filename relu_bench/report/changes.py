@@ -1,7 +1,7 @@
 """What changed between neighbouring releases: timings beyond the noise, the fastest variant, semantics.
 
 Neighbours are consecutive releases in lineage order among those that have the
-series (a variant a release lacks is compared across the gap).
+series (a variant a release lacks is compared across the gap), each line apart (`_neighbours`).
 """
 
 import statistics
@@ -95,8 +95,12 @@ def unreachable(timings, model):
 
 
 def _neighbours(by_release):
+    """Consecutive releases of one line: those with the same tags (relu_bench/report/results.py Release). Beside
+    its plain twin a tagged line (pytensor-3.0.7-torch-mlx) differs in its environment, not its release."""
     ordered = lineage(by_release)
-    return zip(ordered, ordered[1:])
+    for tags in dict.fromkeys(r.tags for r in ordered):
+        line = [r for r in ordered if r.tags == tags]
+        yield from zip(line, line[1:])
 
 
 def timing_changes(timings, model):

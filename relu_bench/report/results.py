@@ -14,7 +14,7 @@ from relu_bench.errors import UserError
 from relu_bench.report.series import FLOOR
 from relu_bench.results import asv_results
 from relu_impls.devices import DEVICE_OF_LINKER  # imports no backend
-from relu_impls.releases import LIBRARIES, library_pin, release_label, version_tuple  # imports no backend
+from relu_impls.releases import LIBRARIES, label_of, library_pin, release_tags, version_tuple  # imports no backend
 
 # benchmark -> (function, parameters the benchmark fixes instead of varying). All time random-sign data.
 SOURCES = {
@@ -30,23 +30,28 @@ FUNCTIONS = ("forward", "gradient")
 
 @dataclass(frozen=True, order=True)
 class Release:
+    """A release as asv.conf.json's environments name it: the library's version, and the packages that make a line
+    of its own beside the plain one (relu_impls.releases.RELEASE_TAGS: pytensor-3.0.7-torch-mlx is not
+    pytensor-3.0.7)."""
+
     library: str
     version: str
+    tags: Tuple[str, ...] = ()
 
     @property
     def label(self):
-        return release_label({self.library: self.version})
+        return label_of(self.library, self.version, self.tags)
 
     @property
     def order(self):
-        """The lineage order: Theano, Theano-PyMC, Aesara, PyTensor, then version."""
-        return (list(LIBRARIES).index(self.library), version_tuple(self.version), self.version)
+        """The lineage order: Theano, Theano-PyMC, Aesara, PyTensor, then version; tagged after plain."""
+        return (list(LIBRARIES).index(self.library), version_tuple(self.version), self.version, self.tags)
 
 
 def release_from(requirements):
     """The Release an asv requirements/params dict names, or None."""
     pin = library_pin(requirements)
-    return Release(*pin) if pin else None
+    return Release(*pin, release_tags(requirements)) if pin else None
 
 
 @dataclass(frozen=True)

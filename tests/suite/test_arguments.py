@@ -21,6 +21,7 @@ def parse(module, argv):
     [
         (bench, ["bench", "--last", "-5"], "--last: must be at least 1, not -5"),
         (bench, ["bench", "--last", "0"], "--last: must be at least 1, not 0"),
+        (bench, ["bench", "--rounds", "0"], "--rounds: must be at least 1, not 0"),
         (compare, ["compare", "B", "H", "--blocks", "0"], "--blocks: must be at least 1, not 0"),
         (compare, ["compare", "B", "H", "--threshold", "0.9"], "--threshold: must be a ratio above 1"),
         (compare, ["compare", "B", "H", "--threshold", "nan"], "--threshold: not a number: nan"),
@@ -53,6 +54,7 @@ def test_numbers_in_range_pass():
     args = parse(compare, ["compare", "B", "H", "--blocks", "3", "--threshold", "1.05", "--alpha", "0.05"])
     assert (args.blocks, args.threshold, args.alpha) == (3, 1.05, 0.05)
     assert parse(bench, ["bench", "--last", "2"]).last == 2
+    assert parse(bench, ["bench", "--rounds", "3"]).rounds == 3
 
 
 def earlier_run(output):

@@ -138,6 +138,46 @@ def test_planted_semantics_change_is_listed(results, tmp_path):
     assert "| switch_lt | **64: 0 0 inf 0 nan / 32: 0 -0 inf 0 nan ≠** |" in (out / "report.md").read_text()
 
 
+PLAIN = {"numpy": "2.4.6", "pytensor": "3.0.7"}
+TAGGED = {**PLAIN, "torch": "2.13.0+cpu", "mlx[cpu]": "0.32.4"}
+
+
+def as_virtualenv(results, env, requirements):
+    """A copy of the PyTensor result file as asv stores one of its virtualenvs: `requirements` pinned, named `env`."""
+    source = result_path(results, PYTENSOR_ENV)
+    data = json.loads(source.read_text())
+    data.update(env_name=env, requirements=requirements, params={**data["params"], "python": "3.11", **requirements})
+    path = source.with_name(f"{source.name[:8]}-{env}.json")
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_an_environment_with_torch_and_mlx_is_a_release_of_its_own(results, tmp_path):
+    """One library version in two asv environments, one with torch and mlx (relu_impls.releases.RELEASE_TAGS): two
+    releases, each with its own tables, neither dropped as the other's second environment."""
+    as_virtualenv(results, "plain", PLAIN)
+    as_virtualenv(results, "tagged", TAGGED)
+    result_path(results, PYTENSOR_ENV).unlink()
+    proc = relu_bench("report", "--results-dir", results, "build", "--out", tmp_path / "r", capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"second environment" not in proc.stderr
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "releases: theano-1.0.5, pytensor-3.0.7, pytensor-3.0.7-torch-mlx." in md
+    for release in ("pytensor-3.0.7", "pytensor-3.0.7-torch-mlx"):
+        assert f"#### {release}, c linker" in md and f"#### {release}, numba linker" in md
+
+
+def test_an_environment_with_torch_and_mlx_is_compared_with_its_own_line_only(results, tmp_path):
+    """Beside the plain environment of its version, a tagged one differs in what else is installed, not in the
+    release: a slowdown there is no change between releases."""
+    as_virtualenv(results, "plain", PLAIN)
+    tagged = as_virtualenv(results, "tagged", TAGGED)
+    result_path(results, PYTENSOR_ENV).unlink()
+    scale(tagged, "relu.Forward.time_forward", ("max_x0", "1000x1000", "float64"), 10)
+    _, changes = build(results, tmp_path)
+    assert not [c for c in changes if "pytensor-3.0.7-torch-mlx" in (c["before"], c["after"])]
+
+
 def test_commit_option_and_unknown_commit(results, tmp_path):
     out = tmp_path / "r"
     ok = relu_bench("report", "--results-dir", results, "build", "--commit", "70e976fa", "--out", out)
@@ -170,9 +210,10 @@ def test_lineage_order():
         ("theano", "0.8.2"),
         ("theano", "0.7.0"),
     ]
-    ordered = [r.label for r in lineage({Release(*n) for n in names})]
+    ordered = [r.label for r in lineage({Release(*n) for n in names} | {Release("pytensor", "3.0.7", ("torch",))})]
     theanos = ["theano-0.7.0", "theano-0.8.2", "theano-0.9.0", "theano-1.0.4", "theano-1.0.5", "theano-pymc-1.1.2"]
-    assert ordered == theanos + ["aesara-2.9.4", "pytensor-2.18.6", "pytensor-3.0.7", "pytensor-3.3.7"]
+    pytensors = ["pytensor-2.18.6", "pytensor-3.0.7", "pytensor-3.0.7-torch", "pytensor-3.3.7"]
+    assert ordered == theanos + ["aesara-2.9.4", *pytensors]
 
 
 def measurement(seconds, quartiles, release=None, variant="v"):
