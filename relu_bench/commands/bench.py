@@ -53,8 +53,8 @@ def setup_arguments(subparsers):
         "--rounds",
         type=positive_int,
         metavar="N",
-        help="processes per benchmark point instead of the suite's own (12 for the timings: asv_bench/benchmarks/"
-        "common.py Timing), for every benchmark selected: fewer, a rougher figure sooner",
+        help="processes per benchmark point instead of the suite's own (12 for the timings), for every benchmark "
+        "selected: fewer, a rougher figure sooner",
     )
     add_releases(parser, "the profile's")
     add_machine(parser)
