@@ -26,7 +26,7 @@ from relu_bench import git
 from relu_bench.commands.common_args import add_command, add_machine, add_releases, chosen_releases, positive_int
 from relu_bench.config import ROOT, asv_path, profiles
 from relu_bench.envs.asv_envs import asv_config, environments
-from relu_bench.envs.asv_run import asv, define_machine
+from relu_bench.envs.asv_run import asv, define_machine, rounds_option
 from relu_bench.envs.matrix import releases
 from relu_bench.envs.pythons import asv_environ, link_pythons
 from relu_bench.report.semantics import asv_environments, collect
@@ -137,8 +137,7 @@ def run(args):
             cmd += ["-E", names[release]]
         for regex in regexes:
             cmd += ["--bench", regex]
-        if args.rounds:
-            cmd += ["--attribute", f"rounds={args.rounds}"]
+        cmd += rounds_option(args.rounds)
         # asv run exits 2 when any benchmark raised; the result files tell which, below.
         code = asv(*cmd, env=env, check=False)
 

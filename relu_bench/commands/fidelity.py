@@ -1,6 +1,7 @@
 """Does asv time what a user's loop times? asv's figures against a standalone steady-state loop, in turns.
 
-    relu-bench fidelity [--release NAME... | --all-releases] [--commit REV] [--env-dir DIR] [--turns N] [--linker L]
+    relu-bench fidelity [--release NAME... | --all-releases] [--commit REV] [--env-dir DIR] [--turns N]
+                        [--rounds N] [--linker L]
 
 For the copy floor and four variants, forward and gradient, at the PR point
 (1000x1000 float64, random signs, C linker), in each release's asv environment: asv's figure (an
@@ -20,7 +21,9 @@ between processes, so a stored figure against a loop run later compares two
 moments, not two ways of timing (switch_lt forward read 1.45 that way, then
 0.93 with both run minutes apart). Prints the median over the turns of each,
 its spread (slowest ÷ fastest) and asv ÷ loop; exit 1 when any ratio is beyond
-LIMIT either way, 2 when a figure is missing (asv failed or skipped a point).
+LIMIT either way, 2 when a figure is missing (asv failed or skipped a point). A variant the library
+cannot run on the linker (relu_impls.semantics.known_failure, which the suite skips too) is a row that
+says why, not a failure.
 """
 
 import json
@@ -32,7 +35,14 @@ import tempfile
 from pathlib import Path
 
 from relu_bench import git
-from relu_bench.commands.common_args import add_command, add_env_dir, add_releases, chosen_releases, env_dir
+from relu_bench.commands.common_args import (
+    add_command,
+    add_env_dir,
+    add_releases,
+    chosen_releases,
+    env_dir,
+    positive_int,
+)
 from relu_bench.config import PR_POINT
 from relu_bench.envs.asv_envs import environments
 from relu_bench.envs.asv_run import scratch_conf, scratch_run
@@ -76,20 +86,31 @@ import json, statistics, sys, timeit
 from relu_impls import FLOORS, VARIANTS, load_backend
 from relu_impls.devices import block, place, prepare_linker
 from relu_impls.inputs import make_input
+try:
+    from relu_impls.semantics import known_failure
+except ImportError:  # a commit from before the library's known failures were named
+    known_failure = lambda name, linker, exc: None  # noqa: E731
 b = load_backend()
 shape, dtype = json.loads(sys.argv[2])
 z = make_input([int(n) for n in shape.split("x")], dtype)
 out = {}
 for name, function, linker in json.loads(sys.argv[1]):
-    mode = b.mode(prepare_linker(linker)[0])  # pins JAX to the linker's device before compiling
-    x = b.matrix(dtype)
-    y = (VARIANTS[name] if name in VARIANTS else FLOORS[name])(x)
-    f = b.module.function([x], b.grad(y.sum(), x) if function == "gradient" else y, mode=mode)
-    xin = place(z, linker)  # on the device once, as the suite does; the C linker's input is the array itself
-    if linker != "c":
-        f.trust_input = True  # the type check would copy a device input back to numpy
-    call = lambda: block(f(xin))  # noqa: E731
-    call()
+    try:
+        mode = b.mode(prepare_linker(linker)[0])  # pins JAX to the linker's device before compiling
+        x = b.matrix(dtype)
+        y = (VARIANTS[name] if name in VARIANTS else FLOORS[name])(x)
+        f = b.module.function([x], b.grad(y.sum(), x) if function == "gradient" else y, mode=mode)
+        xin = place(z, linker)  # on the device once, as the suite does; the C linker's input is the array itself
+        if linker != "c":
+            f.trust_input = True  # the type check would copy a device input back to numpy
+        call = lambda: block(f(xin))  # noqa: E731
+        call()
+    except Exception as exc:  # the suite skips the library's known failures by the same test
+        reason = known_failure(name, linker, exc)
+        if reason is None:
+            raise
+        out[f"{name}/{function}"] = reason
+        continue
     number = max(1, int(0.05 / min(timeit.repeat(call, number=1, repeat=5))))
     times = timeit.repeat(call, number=number, repeat=15)
     out[f"{name}/{function}"] = statistics.median(t / number for t in times)
@@ -113,7 +134,15 @@ def setup_arguments(subparsers):
     add_releases(parser, "relu-bench bench's")
     parser.add_argument("--commit", default="HEAD", help="whose project asv installs (HEAD)")
     add_env_dir(parser)
-    parser.add_argument("--turns", type=int, default=TURNS, help=f"turns of asv and of the loop each ({TURNS})")
+    parser.add_argument(
+        "--turns", type=positive_int, default=TURNS, help=f"turns of asv and of the loop each ({TURNS})"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=positive_int,
+        metavar="N",
+        help="processes per point in each asv turn instead of the suite's 12: a shorter turn, a rougher figure",
+    )
     parser.add_argument(
         "--linker",
         default="c",
@@ -126,9 +155,9 @@ def spread(values):
     return f"×{max(values) / min(values):.2f}"
 
 
-def asv_turn(conf_path, output, commit, env, bench):
+def asv_turn(conf_path, output, commit, env, bench, rounds=None):
     """{(benchmark, params): figure} of one asv run of the POINTS; a point asv gave no number is absent."""
-    code = scratch_run(conf_path, output, [commit], [env.name], bench, MACHINE, quiet=True)
+    code = scratch_run(conf_path, output, [commit], [env.name], bench, MACHINE, quiet=True, rounds=rounds)
     if code:  # its log is hidden to keep the table readable; relu-bench bench shows it
         print(f"(asv run in {env.name} exited {code}: `relu-bench bench --bench ...` shows why)", flush=True)
     result_file = output / "results" / MACHINE / asv_results.file_name(commit, env.name)
@@ -146,7 +175,7 @@ def loop_turn(env, points):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def turns(conf_path, output, commit, env, bench, points, count):
+def turns(conf_path, output, commit, env, bench, points, count, rounds=None):
     """(asv's figures, the loop's figures) of `count` turns each, in the order asv, loop, loop, asv, ...:
     a drift over the run weighs on both alike."""
     asv_runs, loops = [], []
@@ -154,7 +183,7 @@ def turns(conf_path, output, commit, env, bench, points, count):
         asv_first = turn % 2 == 0
         if not asv_first:
             loops.append(loop_turn(env, points))
-        asv_runs.append(asv_turn(conf_path, output, commit, env, bench))
+        asv_runs.append(asv_turn(conf_path, output, commit, env, bench, rounds))
         if asv_first:
             loops.append(loop_turn(env, points))
     return asv_runs, loops
@@ -177,6 +206,7 @@ def run(args):
     where = " ".join(PR_POINT)
     print(
         f"asv ÷ standalone loop, commit {commit[:8]} ({where}, random signs, {linker} linker), {args.turns} turns each"
+        + (f", {args.rounds} rounds per asv turn" if args.rounds else "")
     )
     print("\n| release | point | asv: median (slowest ÷ fastest) | loop: median (slowest ÷ fastest) | asv ÷ loop |")
     print("|---|---|---|---|---|")
@@ -190,11 +220,15 @@ def run(args):
                 print(f"| {release} | (no asv environment: its Python is missing, `relu-bench envs list`) | | | |")
                 missing += 1
                 continue
-            asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points, args.turns)
+            asv_runs, loops = turns(conf_path, output, commit, envs[release], bench, points, args.turns, args.rounds)
             ratios = []
             for benchmark, params, name, function in chosen:
                 figures = [found[benchmark, params] for found in asv_runs if (benchmark, params) in found]
                 per_process = [loop[f"{name}/{function}"] for loop in loops]
+                reasons = [value for value in per_process if isinstance(value, str)]
+                if reasons:  # a known failure of the library, which the suite skips too: a row, not a gap
+                    print(f"| {release} | {name} {function} | skipped | skipped: {reasons[0]} | — |")
+                    continue
                 standalone = statistics.median(per_process)
                 loop_cell = f"{standalone * 1e6:.0f} µs ({spread(per_process)})"
                 if len(figures) < args.turns:

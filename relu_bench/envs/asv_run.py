@@ -35,6 +35,12 @@ def asv(*args, env, check=True, quiet=False):
     return subprocess.run(cmd, cwd=ROOT, env=env, check=check, stdout=out).returncode
 
 
+def rounds_option(rounds):
+    """asv run's arguments that give every selected benchmark `rounds` processes instead of its own (none
+    for None): fewer rounds, a rougher figure sooner."""
+    return ["--attribute", f"rounds={rounds}"] if rounds else []
+
+
 def scratch_conf(output, env_dir, benchmark_dir=None, repo=ROOT):
     """repo's asv.conf.json with absolute paths, the suite in `benchmark_dir` (default: repo's), environments
     in env_dir, results under OUTPUT/results and HTML under OUTPUT/html (the project's history stays clean);
@@ -53,8 +59,9 @@ def scratch_conf(output, env_dir, benchmark_dir=None, repo=ROOT):
     return path
 
 
-def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=False):
-    """Benchmark `commits` in one asv run of a scratch_conf, as asv machine `machine`; asv's exit status."""
+def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=False, rounds=None):
+    """Benchmark `commits` in one asv run of a scratch_conf, as asv machine `machine` (`rounds`: see
+    rounds_option); asv's exit status."""
     env = asv_environ()
     define_machine(machine, env)
     for commit in commits:  # stale results of an earlier run would be read otherwise
@@ -67,5 +74,6 @@ def scratch_run(conf_path, output, commits, env_names, bench, machine, quiet=Fal
         cmd += ["-E", name]
     for regex in bench:
         cmd += ["--bench", regex]
+    cmd += rounds_option(rounds)
     # asv exits 2 when a benchmark raised, 1 when an environment failed: the result files say which.
     return asv(*cmd, env=env, check=False, quiet=quiet)

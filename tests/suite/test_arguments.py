@@ -7,7 +7,7 @@ import pytest
 
 from relu_bench.__main__ import main
 from relu_bench.bisection import releases
-from relu_bench.commands import bench, bisect, compare
+from relu_bench.commands import bench, bisect, compare, fidelity
 
 
 def parse(module, argv):
@@ -22,6 +22,8 @@ def parse(module, argv):
         (bench, ["bench", "--last", "-5"], "--last: must be at least 1, not -5"),
         (bench, ["bench", "--last", "0"], "--last: must be at least 1, not 0"),
         (bench, ["bench", "--rounds", "0"], "--rounds: must be at least 1, not 0"),
+        (fidelity, ["fidelity", "--rounds", "0"], "--rounds: must be at least 1, not 0"),
+        (fidelity, ["fidelity", "--turns", "0"], "--turns: must be at least 1, not 0"),
         (compare, ["compare", "B", "H", "--blocks", "0"], "--blocks: must be at least 1, not 0"),
         (compare, ["compare", "B", "H", "--threshold", "0.9"], "--threshold: must be a ratio above 1"),
         (compare, ["compare", "B", "H", "--threshold", "nan"], "--threshold: not a number: nan"),
