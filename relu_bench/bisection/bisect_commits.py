@@ -183,38 +183,38 @@ class CommitBuilds:
         wrapper.chmod(0o755)
 
 
-def bisect(args, point, release_python, started):
-    """The record of bisecting the commits of args.repo (default ./LIBRARY) from rel-GOOD to rel-BAD at `point` (a
-    bisect_point Cell or TimedBenchmark), progress printed on the way. release_python(version): (Python, include
-    line) of a release's environment, the one the commits are built on (each under CACHE): GOOD's, or where an
-    end cannot be built or measured there (Theano 1.0.0 does not import on GOOD 0.9.0's Python 3.9), BAD's.
+def bisect(question, point, release_python, started):
+    """The record of bisecting the commits of a bisect_record Question (in its repo, default ./LIBRARY, from
+    rel-GOOD to rel-BAD) at `point` (a bisect_point Cell or TimedBenchmark), progress printed on the way.
+    release_python(version): (Python, include line) of a release's environment, the one the commits are built on
+    (each under CACHE): GOOD's, or where an end cannot be built or measured there (Theano 1.0.0 does not import
+    on GOOD 0.9.0's Python 3.9), BAD's.
     Builds are cached per environment, so a FAILED in one is no verdict on another."""
-    repo = check_repo(args.repo or Path(args.library), args.library)
-    shas, note = commits_between(repo, args.good, args.bad)
-    print(
-        f"{args.library}: {len(shas)} commits from rel-{args.good} to rel-{args.bad}" + (f" ({note})" if note else "")
-    )
-    ends = [args.good, args.bad]
+    library, good, bad = question.library, question.good, question.bad
+    repo = check_repo(question.repo or Path(library), library)
+    shas, note = commits_between(repo, good, bad)
+    print(f"{library}: {len(shas)} commits from rel-{good} to rel-{bad}" + (f" ({note})" if note else ""))
+    ends = [good, bad]
     for n, end in enumerate(ends):
         python, line = release_python(end)
-        builds = CommitBuilds(repo, python, CACHE / args.library / env_key(python), ROOT, IMPORT_CHECK)
+        builds = CommitBuilds(repo, python, CACHE / library / env_key(python), ROOT, IMPORT_CHECK)
         try:
             result = point.search(shas, builds.prepare)
             break
         except Skipped as exc:
             if n + 1 == len(ends):
                 raise UserError(f"cannot bisect the commits, an end could not be built or measured: {exc}") from exc
-            print(f"an end cannot be built or measured in {args.good}'s environment ({exc}): trying {ends[n + 1]}'s")
+            print(f"an end cannot be built or measured in {good}'s environment ({exc}): trying {ends[n + 1]}'s")
     last, first = result.neighbours or (None, None)
     commits = {
         "repo": str(repo),
         "start": note,
-        "last": last and describe(repo, last, args.library),
-        "first": first and describe(repo, first, args.library),
+        "last": last and describe(repo, last, library),
+        "first": first and describe(repo, first, library),
         "built": len(builds.built),
     }
     rows = bisect_record.rows(result, shas, builds.lines, builds.failed, point.benchmark)
-    record = bisect_record.make(args, point.benchmark, result, shas, rows, started, commits=commits)
+    record = bisect_record.make(question, point.benchmark, result, shas, rows, started, commits=commits)
     record["environment"] = line
     return record
 

@@ -31,6 +31,7 @@ import json
 import re
 import shlex
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from relu_bench.bisection.bisect_search import median, spread
@@ -40,15 +41,30 @@ FORMAT = 1
 STORE = ROOT / ".asv" / "bisect"
 
 
-def make(args, benchmark, result, listed, rows, started, **keys):
-    """The record of a finished search (a bisect_search Result); benchmark None for a cell; `keys` the rest (pre,
-    dropped, links; commits)."""
+@dataclass(frozen=True)
+class Question:
+    """What a bisection was asked (`relu-bench bisect`'s arguments): the record's library, good, bad and point,
+    and the options its command line is written back from."""
+
+    library: str  # the package index name, e.g. "theano"
+    good: str  # the older release
+    bad: str
+    point: str  # POINT as typed, e.g. "max_0x/gradient@0"
+    pre: bool = False  # --pre: pre-releases listed too
+    commits: bool = False  # --commits: the git history between GOOD and BAD
+    repo: object = None  # --repo: the library's clone, or None
+    env_dir: object = None  # --env-dir as given, or None
+
+
+def make(question, benchmark, result, listed, rows, started, **keys):
+    """The record of a finished search (a bisect_search Result) of `question`; benchmark None for a cell; `keys`
+    the rest (pre, dropped, links; commits)."""
     record = {
         "format": FORMAT,
-        "library": args.library,
-        "good": args.good,
-        "bad": args.bad,
-        "point": args.point,
+        "library": question.library,
+        "good": question.good,
+        "bad": question.bad,
+        "point": question.point,
         "pre": False,
         "kind": "semantics" if benchmark is None else "timing",
         "benchmark": benchmark,
@@ -59,7 +75,7 @@ def make(args, benchmark, result, listed, rows, started, **keys):
         "releases": rows,
         "links": {},
         **keys,
-        "command": command_line(args),
+        "command": command_line(question),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -87,13 +103,13 @@ def rows(result, keys, lines, failed, benchmark):
     return out
 
 
-def command_line(args):
-    """The command that asked for the search, written back from its arguments."""
-    words = ["relu-bench", "bisect", args.library, args.good, args.bad, args.point]
-    words += ["--pre"] * bool(getattr(args, "pre", False)) + ["--commits"] * bool(getattr(args, "commits", False))
-    for option in ("repo", "env_dir"):
-        if getattr(args, option, None):
-            words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+def command_line(question):
+    """The command that asked for the search, written back from its Question."""
+    words = ["relu-bench", "bisect", question.library, question.good, question.bad, question.point]
+    words += ["--pre"] * bool(question.pre) + ["--commits"] * bool(question.commits)
+    for option, value in (("--repo", question.repo), ("--env-dir", question.env_dir)):
+        if value:
+            words += [option, str(value)]
     return shlex.join(words)
 
 

@@ -123,18 +123,19 @@ def release_python(library, version, env_dir):
         raise UserError(f"{library} {version}'s environment cannot be built: {exc}") from exc
 
 
-def bisect(args, point, env_dir, started):
-    """The record of bisecting args.library's releases from args.good to args.bad (args.pre: pre-releases too) at
-    `point` (a bisect_point Cell or TimedBenchmark), progress printed on the way; UserError when an end cannot
-    be measured."""
-    document = fetch(args.library)
-    listed, dropped = listing(document, pre=args.pre)
-    chosen = between(listed, args.good, args.bad)
+def bisect(question, point, env_dir, started):
+    """The record of bisecting the releases of a bisect_record Question (its library, from good to bad; pre:
+    pre-releases too) at `point` (a bisect_point Cell or TimedBenchmark), progress printed on the way; UserError
+    when an end cannot be measured."""
+    library, good, bad = question.library, question.good, question.bad
+    document = fetch(library)
+    listed, dropped = listing(document, pre=question.pre)
+    chosen = between(listed, good, bad)
     versions = [r.version for r in chosen]
-    low, high = Version(args.good), Version(args.bad)
+    low, high = Version(good), Version(bad)
     dropped = {v: why for v, why in dropped.items() if _within(v, low, high)}
     print(
-        f"{args.library}: {len(versions)} releases from {args.good} to {args.bad}"
+        f"{library}: {len(versions)} releases from {good} to {bad}"
         + (f"; left out: {', '.join(f'{v} ({why})' for v, why in dropped.items())}" if dropped else ""),
         flush=True,
     )
@@ -142,21 +143,21 @@ def bisect(args, point, env_dir, started):
     table, cap = matrix_releases(), numpy_cap(document)
     by_version = {r.version: r for r in chosen}
     prefer = []  # the endpoints' Pythons, so that neighbours share one where their constraints allow
-    for end in (args.good, args.bad):
+    for end in (good, bad):
         try:
-            prefer.append(derive(args.library, by_version[end], (), table, cap=cap)["python"])
+            prefer.append(derive(library, by_version[end], (), table, cap=cap)["python"])
         except NoEnvironment:
             pass
-    envs = Environments(args.library, by_version, env_dir, prefer, cap, table)
+    envs = Environments(library, by_version, env_dir, prefer, cap, table)
     try:
         result = point.search(versions, envs.prepare)
     except Skipped as exc:
         raise UserError(f"cannot bisect, an end could not be measured: {exc}") from exc
 
-    links = {v: pages(document, args.library, v) for v in result.neighbours or []}
+    links = {v: pages(document, library, v) for v in result.neighbours or []}
     rows = bisect_record.rows(result, versions, envs.lines, envs.failed, point.benchmark)
     return bisect_record.make(
-        args, point.benchmark, result, versions, rows, started, pre=args.pre, dropped=dropped, links=links
+        question, point.benchmark, result, versions, rows, started, pre=question.pre, dropped=dropped, links=links
     )
 
 

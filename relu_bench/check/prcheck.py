@@ -1,6 +1,7 @@
 """Running the pull-request check: BASE's suite, one asv run of both commits for every benchmark but the
 time_ ones, the time_ ones timed paired (one process) and across processes (interleaved rounds), then the
-rule (relu_bench/check/rule.py) over all of it."""
+rule (relu_bench/check/rule.py) over all of it. Its entry points take one PullRequestCheck: what is compared,
+where, and how."""
 
 import json
 import math
@@ -10,16 +11,17 @@ import statistics
 import sys
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from relu_bench import git
 from relu_bench.check.comparisons import Comparison, of_results, of_timings, release_name
-from relu_bench.check.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, judge
+from relu_bench.check.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, Rule, judge
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
-from relu_bench.measure.paired import PLAN, summarize, time_trees
+from relu_bench.measure.paired import PLAN, Plan, summarize, time_trees
 from relu_bench.measure.significance import t_test_p
-from relu_bench.measure.trials import TRIAL_PLAN, Arm, broken_state, sequential
+from relu_bench.measure.trials import TRIAL_PLAN, Arm, TrialPlan, broken_state, sequential
 from relu_bench.measure.worker import python_of, run_worker
 from relu_bench.results import asv_results
 from relu_impls.backend import CACHE_VARIABLE
@@ -27,6 +29,30 @@ from relu_impls.backend import CACHE_VARIABLE
 MACHINE = "pr-check"  # asv machine name under which the check stores its results
 # Every benchmark but the time_ ones, which paired timing measures instead.
 NOT_TIMED = r"^(?!.*\.time_)"
+
+
+@dataclass(frozen=True)
+class PullRequestCheck:
+    """One check of HEAD against BASE: everything time_both and compare (and run_paired, run_processes) read,
+    built once by the caller. envs are needed to time, env_names to judge: give either (env_names defaults to
+    envs' names)."""
+
+    conf_path: Path  # the scratch asv.conf.json whose benchmark_dir is the judging suite (judging_suite)
+    output: Path  # the check's folder: the asv result files under OUTPUT/results/MACHINE
+    base: str  # the commits, full hashes
+    head: str
+    bench: tuple  # asv --bench regexes of the benchmarks checked (the time_ ones and the rest)
+    envs: tuple = ()  # the asv Environments timed in, in release order
+    env_names: tuple = ()  # the asv environment names judged, in release order
+    plan: Plan = PLAN  # paired timing (relu_bench/measure/paired.py)
+    trial_plan: TrialPlan = TRIAL_PLAN  # across processes (relu_bench/measure/trials.py)
+    rule: Rule = RULE
+    user: object = None  # a WorkerUser (relu_bench/measure/worker.py) as whom HEAD's code runs, or None
+
+    def __post_init__(self):
+        object.__setattr__(self, "bench", tuple(self.bench))
+        object.__setattr__(self, "envs", tuple(self.envs))
+        object.__setattr__(self, "env_names", tuple(self.env_names) or tuple(e.name for e in self.envs))
 
 
 def judging_suite(output, commit):
@@ -75,16 +101,16 @@ def environ_of(user):
         yield dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), **{CACHE_VARIABLE: str(home)})
 
 
-def run_paired(conf_path, base, head, envs, bench, plan=PLAN, user=None):
+def run_paired(check):
     """{environment label: relu_bench/measure/paired.py outcome, or {"error": why}} of BASE and HEAD's time_
-    benchmarks, their processes run as `user` where given."""
+    benchmarks by check.plan, their processes run as check.user where given."""
     found = {}
-    with trees(conf_path, base, head) as (suite, both), environ_of(user) as environ:
-        for e in envs:
+    with trees(check.conf_path, check.base, check.head) as (suite, both), environ_of(check.user) as environ:
+        for e in check.envs:
             python = python_of(e)
             print(f"paired timing in {e.name}", flush=True)
             try:
-                found[env_label(e)] = time_trees(python, suite, both, bench, plan, user, environ)
+                found[env_label(e)] = time_trees(python, suite, both, check.bench, check.plan, check.user, environ)
             except (RuntimeError, OSError) as exc:
                 found[env_label(e)] = {"error": str(exc)}
     return found
@@ -148,19 +174,21 @@ def arm_runner(head_tree, user, environ):
     return run
 
 
-def run_processes(conf_path, base, head, envs, bench, plan=TRIAL_PLAN, rule=RULE, user=None):
+def run_processes(check):
     """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
     benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds,
-    HEAD's as `user` where given; the undecided ones (`undecided`) get plan.more rounds at a time, up to
-    plan.most."""
+    HEAD's as check.user where given; the undecided ones (`undecided` by check.rule) get check.trial_plan.more
+    rounds at a time, up to check.trial_plan.most."""
     found = {}
-    with trees(conf_path, base, head) as (suite, both), environ_of(user) as environ:
-        run = arm_runner(both[1], user, environ)
-        for e in envs:
+    with trees(check.conf_path, check.base, check.head) as (suite, both), environ_of(check.user) as environ:
+        run = arm_runner(both[1], check.user, environ)
+        for e in check.envs:
             print(f"timing across processes in {e.name}", flush=True)
             python = python_of(e)
             arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
-            outcomes = sequential(arms, bench, plan, suite, lambda found: undecided(_summaries(found), rule), run)
+            outcomes = sequential(
+                arms, check.bench, check.trial_plan, suite, lambda found: undecided(_summaries(found), check.rule), run
+            )
             if broken_state(outcomes):
                 found[env_label(e)] = {"error": broken_state(outcomes)}
                 continue
@@ -222,27 +250,25 @@ def uncompared_families(comparisons, env_labels):
     return failed
 
 
-def time_both(conf_path, base, head, envs, bench, plan=PLAN, trial_plan=TRIAL_PLAN, rule=RULE, user=None):
-    """{"paired": run_paired(...), "processes": run_processes(...)}: what compare() judges the timings by (the
+def time_both(check):
+    """{"paired": run_paired(check), "processes": run_processes(check)}: what compare() judges the timings by (the
     rule decides which timings get more rounds across processes)."""
-    return {
-        "paired": run_paired(conf_path, base, head, envs, bench, plan, user),
-        "processes": run_processes(conf_path, base, head, envs, bench, trial_plan, rule, user),
-    }
+    return {"paired": run_paired(check), "processes": run_processes(check)}
 
 
-def compare(conf_path, output, base, head, env_names, bench, timed, rule=RULE, machine=MACHINE):
-    """The judged comparisons: the timings (time_both), and the other benchmarks' result files under
-    OUTPUT/results."""
+def compare(check, timed):
+    """The judged comparisons, by check.rule: the timings `timed` (time_both), and the other benchmarks' result
+    files under OUTPUT/results."""
     from asv.benchmarks import Benchmarks
     from asv.config import Config
     from asv.util import UserError
 
+    conf_path, env_names = check.conf_path, list(check.env_names)
     comparisons = of_timings(timed["paired"], timed["processes"])
     try:
-        expected = timed_points(Benchmarks.load(Config.load(str(conf_path)), regex=list(bench)))
+        expected = timed_points(Benchmarks.load(Config.load(str(conf_path)), regex=list(check.bench)))
         comparisons += vanished_timings(expected, timed["paired"], timed["processes"])
-        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=[NOT_TIMED + f"(?:{r})" for r in bench])
+        benchmarks = Benchmarks.load(Config.load(str(conf_path)), regex=untimed(check.bench))
     except UserError as exc:  # no benchmarks.json: asv stopped before discovering the suite
         print(f"relu-bench compare: {exc}", file=sys.stderr)
         broken = Comparison("(asv run)", "", ", ".join(env_names), "", "", None, None, status=FAILED)
@@ -250,13 +276,13 @@ def compare(conf_path, output, base, head, env_names, bench, timed, rule=RULE, m
         comparisons.append(broken)
         benchmarks = {}
     if benchmarks:
-        results_dir = output / "results"
-        base_results = asv_results.of_commit(results_dir, machine, base, env_names)
-        head_results = asv_results.of_commit(results_dir, machine, head, env_names)
+        results_dir = check.output / "results"
+        base_results = asv_results.of_commit(results_dir, MACHINE, check.base, env_names)
+        head_results = asv_results.of_commit(results_dir, MACHINE, check.head, env_names)
         comparisons += of_results(benchmarks, base_results, head_results, env_names)
     comparisons += uncompared_families(comparisons, sorted({c.env for c in comparisons}))
     if not comparisons:
         nothing = Comparison("(any benchmark)", "", ", ".join(env_names), "", "", None, None, status=VANISHED)
         nothing.note = "nothing selected or discovered (see asv's log)"
         comparisons = [nothing]
-    return judge(comparisons, rule)
+    return judge(comparisons, check.rule)

@@ -51,7 +51,7 @@ from pathlib import Path
 
 from relu_bench import git
 from relu_bench.check.pr_table import order, render
-from relu_bench.check.prcheck import MACHINE, compare, environ_of, judging_suite, time_both, untimed
+from relu_bench.check.prcheck import MACHINE, PullRequestCheck, compare, environ_of, judging_suite, time_both, untimed
 from relu_bench.check.rule import RULE, exit_code
 from relu_bench.commands.common_args import (
     add_bench,
@@ -138,19 +138,29 @@ def worker_user(name):
     return user
 
 
-def asv_apart(conf_path, output, base, head, envs, bench, user):
+def asv_run(check):
+    """The check's one asv run of BASE and HEAD: every benchmark of check.bench but the time_ ones (those the
+    timings measure); with a worker user, asv_apart. asv's exit status."""
+    if check.user:
+        return asv_apart(check)
+    both = [check.base, check.head]
+    return scratch_run(check.conf_path, check.output, both, list(check.env_names), untimed(check.bench), MACHINE)
+
+
+def asv_apart(check):
     """The check's asv run with a worker user: BASE's as the caller, in the caller's environments and --output;
-    HEAD's (its wheel's build, its benchmarks) as `user`, in copies of those environments, its result files copied
-    into --output afterwards. The worse of the two asv exit statuses."""
-    code = scratch_run(conf_path, output, [base], [e.name for e in envs], bench, MACHINE)
+    HEAD's (its wheel's build, its benchmarks) as check.user, in copies of those environments, its result files
+    copied into --output afterwards. The worse of the two asv exit statuses."""
+    output, head, user, bench = check.output, check.head, check.user, untimed(check.bench)
+    code = scratch_run(check.conf_path, output, [check.base], list(check.env_names), bench, MACHINE)
     results = output / "results" / MACHINE
     results.mkdir(parents=True, exist_ok=True)
     for old in results.glob(file_name(head, "*")):  # an earlier run's must not stand in for a missing one
         old.unlink()
     with environ_of(user) as environ:
         home = Path(environ["HOME"])
-        paths = {e.name: str(python_of(e).parent.parent) for e in envs}
-        suite = json.loads(Path(conf_path).read_text())["benchmark_dir"]
+        paths = {e.name: str(python_of(e).parent.parent) for e in check.envs}
+        suite = json.loads(Path(check.conf_path).read_text())["benchmark_dir"]
         argv = [sys.executable, "-m", __name__, str(home), suite, head, json.dumps(paths), json.dumps(bench)]
         # The judge's repository is the caller's: git reads it for another user only where told it is safe.
         git_safe = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": "*"}
@@ -189,6 +199,7 @@ def saved_timings(saved, identity):
 def run(args):
     rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
     plan = replace(PLAN, blocks=args.blocks)
+    trial_plan = replace(TRIAL_PLAN, most=max(args.most_rounds, TRIAL_PLAN.processes))
     wanted = chosen_releases(args, releases(), "pr")
     base, head = git.rev_parse(args.base), git.rev_parse(args.head)
     bench = args.bench or profiles()["pr"]["bench"]
@@ -203,19 +214,25 @@ def run(args):
     output.mkdir(parents=True, exist_ok=True)
     conf_path = scratch_conf(output, env_dir(args), judging_suite(output, base))
     envs = required_environments(wanted, conf_path)
-    env_names = [envs[name].name for name in wanted]
+    chosen = [envs[name] for name in wanted]
+    check = PullRequestCheck(
+        conf_path,
+        output,
+        base,
+        head,
+        bench,
+        envs=chosen,
+        plan=plan,
+        trial_plan=trial_plan,
+        rule=rule,
+        user=args.worker_user,
+    )
 
     if not args.no_run:
-        chosen = [envs[name] for name in wanted]
-        if args.worker_user:
-            code = asv_apart(conf_path, output, base, head, chosen, untimed(bench), args.worker_user)
-        else:
-            code = scratch_run(conf_path, output, [base, head], env_names, untimed(bench), MACHINE)
-        print(f"asv run exited {code}", flush=True)
-        trial_plan = replace(TRIAL_PLAN, most=max(args.most_rounds, TRIAL_PLAN.processes))
-        timed = time_both(conf_path, base, head, chosen, bench, plan, trial_plan, rule, args.worker_user)
+        print(f"asv run exited {asv_run(check)}", flush=True)
+        timed = time_both(check)
         saved.write_text(json.dumps({**identity, **timed}, indent=1))
-    comparisons = compare(conf_path, output, base, head, env_names, bench, timed, rule)
+    comparisons = compare(check, timed)
     markdown = render(comparisons, base, head, rule)
     print(markdown)
     (output / "table.md").write_text(markdown)

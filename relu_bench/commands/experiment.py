@@ -65,7 +65,10 @@ def paired_ratio(record, other, plan=TRUE_SIZE):
     """(other/BASE ratio of relu_op's forward, BASE seconds per call), paired in the first environment."""
     conf_path = Path(record.conf)
     e = environments(record.env_names[:1], conf_path)[record.env_names[0]]
-    found = prcheck.run_paired(conf_path, record.base, other, [e], [f"^{re.escape(TARGET_NAME)}$"], plan)
+    check = prcheck.PullRequestCheck(
+        conf_path, Path(record.counts), record.base, other, [f"^{re.escape(TARGET_NAME)}$"], envs=[e], plan=plan
+    )
+    found = prcheck.run_paired(check)
     result = next(iter(found.values()))
     if "error" in result or "ratio" not in result.get(TARGET_NAME, {}):
         raise UserError(f"timing {other[:8]} against BASE failed: {json.dumps(result)[-2000:]}")
@@ -105,7 +108,10 @@ def time_trial(record, trial_dir):
     envs = environments(record.env_names, conf_path)
     started = time.monotonic()
     for commit in record.commits:
-        found = prcheck.time_both(conf_path, record.base, commit, list(envs.values()), record.bench)
+        check = prcheck.PullRequestCheck(
+            conf_path, Path(record.counts), record.base, commit, record.bench, envs.values()
+        )
+        found = prcheck.time_both(check)
         (trial_dir / f"timings-{commit[:8]}.json").write_text(json.dumps(found))
     return time.monotonic() - started
 
@@ -115,9 +121,16 @@ def judge_trial(trial_dir, record, judging):
     comparisons = {}
     for commit in record.commits:
         timed = json.loads((trial_dir / f"timings-{commit[:8]}.json").read_text())
-        comparisons[commit] = prcheck.compare(
-            Path(record.conf), Path(record.counts), record.base, commit, record.env_names, record.bench, timed, judging
+        check = prcheck.PullRequestCheck(
+            Path(record.conf),
+            Path(record.counts),
+            record.base,
+            commit,
+            record.bench,
+            env_names=record.env_names,
+            rule=judging,
         )
+        comparisons[commit] = prcheck.compare(check, timed)
         (trial_dir / f"table-{commit[:8]}.md").write_text(render(comparisons[commit], record.base, commit, judging))
     return verdict(record, comparisons)
 

@@ -153,7 +153,10 @@ def main(argv=None):
         for trial in range(1, args.trials + 1):
             for name, commit in commits.items():
                 start = time.time()
-                found = prcheck.run_processes(conf, base, commit, envs, bench, replace(TRIAL_PLAN))
+                check = prcheck.PullRequestCheck(
+                    conf, Path(tmp), base, commit, bench, envs, trial_plan=replace(TRIAL_PLAN)
+                )
+                found = prcheck.run_processes(check)
                 for env, outcome in found.items():
                     if "error" in outcome:
                         print(f"trial {trial} {name} {env}: {outcome['error']}", flush=True)
