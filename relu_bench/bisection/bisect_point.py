@@ -22,7 +22,7 @@ from pathlib import Path
 from relu_bench.bisection.bisect_search import Skipped, bisect_cell, bisect_timing, median
 from relu_bench.config import ROOT, pr_timing
 from relu_bench.errors import UserError
-from relu_bench.measure.trials import Arm, TrialPlan, interleaved
+from relu_bench.measure.across_processes import Arm, RoundsPlan, interleaved
 from relu_bench.measure.worker import WORKER
 from relu_impls import VARIANTS
 from relu_impls.semantics import POINT_NAMES
@@ -90,12 +90,12 @@ class TimedBenchmark:
         return bisect_timing(keys, prepare, self.measure(prepare))
 
     def measure(self, prepare):
-        """measure(keys, processes) for bisect_timing: relu_bench.measure.trials' interleaved processes, one arm per
-        key; each key's per-process figures, or why it gave none."""
+        """measure(keys, processes) for bisect_timing: relu_bench.measure.across_processes' interleaved processes,
+        one arm per key; each key's per-process figures, or why it gave none."""
 
         def measure(keys, processes):
             arms = [Arm(key, prepare(key), ROOT) for key in keys]
-            found = interleaved(arms, [self.regex], plan=TrialPlan(processes=processes))
+            found = interleaved(arms, [self.regex], plan=RoundsPlan(processes=processes))
             figures = {}
             for key in keys:
                 outcome = next(iter(found[key].values()), None)  # the one benchmark the exact regex selects

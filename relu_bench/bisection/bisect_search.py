@@ -5,9 +5,9 @@ release reading GOOD's value and the first after it that does not.
 
 A timing is a draw per process (where a process's arrays land, and whether they get huge pages, moves a
 figure by up to 1.7x between processes), so a release's figure is the median over several fresh processes, and
-releases are only ever compared within one measurement that interleaved their processes (`measure`, Abedi &
-Brecht's randomized multiple interleaved trials): each step measures the middle release together with the two
-ends of the bracket, and calls it GOOD-like or BAD-like by which end its median is nearer to (in log terms).
+releases are only ever compared within one measurement that interleaved their processes (`measure`, rounds as
+in Abedi & Brecht's "randomized multiple interleaved trials"): each step measures the middle release together with
+the two ends of the bracket, and calls it GOOD-like or BAD-like by which end its median is nearer to (in log terms).
 Two releases differ beyond noise when every process of one was slower than every process of the other; with 5
 processes each that happens by chance with probability 2/252 < 0.01 when both are the same. GOOD and BAD, and
 at the end the two neighbours, are measured with more processes, in rounds, until they differ or `most` is

@@ -19,9 +19,9 @@ from relu_bench.check.comparisons import Comparison, of_results, of_timings, rel
 from relu_bench.check.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, Rule, judge
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
+from relu_bench.measure.across_processes import ROUNDS_PLAN, Arm, RoundsPlan, broken_state, sequential
 from relu_bench.measure.paired import PLAN, Plan, summarize, time_trees
 from relu_bench.measure.significance import t_test_p
-from relu_bench.measure.trials import TRIAL_PLAN, Arm, TrialPlan, broken_state, sequential
 from relu_bench.measure.worker import python_of, run_worker
 from relu_bench.results import asv_results
 from relu_impls.backend import CACHE_VARIABLE
@@ -45,7 +45,7 @@ class PullRequestCheck:
     envs: tuple = ()  # the asv Environments timed in, in release order
     env_names: tuple = ()  # the asv environment names judged, in release order
     plan: Plan = PLAN  # paired timing (relu_bench/measure/paired.py)
-    trial_plan: TrialPlan = TRIAL_PLAN  # across processes (relu_bench/measure/trials.py)
+    rounds_plan: RoundsPlan = ROUNDS_PLAN  # across processes (relu_bench/measure/across_processes.py)
     rule: Rule = RULE
     user: object = None  # a WorkerUser (relu_bench/measure/worker.py) as whom HEAD's code runs, or None
 
@@ -117,7 +117,8 @@ def run_paired(check):
 
 
 def across_processes(base, head):
-    """Two arms' trials.Outcome of one benchmark in the shape of a paired outcome, one block per round."""
+    """Two arms' Outcome (relu_bench/measure/across_processes.py) of one benchmark in the shape of a paired outcome,
+    one block per round."""
     rounds = [list(pair) for pair in zip(base.figures, head.figures)]
     result = {"label": base.label, "sides": [base.side, head.side], "blocks": rounds}
     return dict(result, **summarize(rounds, t_test_p)) if rounds else result
@@ -163,7 +164,7 @@ def _summaries(outcomes):
 
 
 def arm_runner(head_tree, user, environ):
-    """How the trials start a worker: HEAD's arm's processes as `user` (where given) with `environ`, BASE's as
+    """How the rounds start a worker: HEAD's arm's processes as `user` (where given) with `environ`, BASE's as
     the judge with the release's compile cache, which then no process of HEAD's can write."""
 
     def run(python, plan):
@@ -177,8 +178,8 @@ def arm_runner(head_tree, user, environ):
 def run_processes(check):
     """{environment label: {asv name: across_processes outcome}, or {"error": why}}: BASE's and HEAD's time_
     benchmarks, each commit in processes of its own (its relu_impls imported afresh), in interleaved rounds,
-    HEAD's as check.user where given; the undecided ones (`undecided` by check.rule) get check.trial_plan.more
-    rounds at a time, up to check.trial_plan.most."""
+    HEAD's as check.user where given; the undecided ones (`undecided` by check.rule) get check.rounds_plan.more
+    rounds at a time, up to check.rounds_plan.most."""
     found = {}
     with trees(check.conf_path, check.base, check.head) as (suite, both), environ_of(check.user) as environ:
         run = arm_runner(both[1], check.user, environ)
@@ -187,7 +188,7 @@ def run_processes(check):
             python = python_of(e)
             arms = [Arm("base", python, both[0]), Arm("head", python, both[1])]
             outcomes = sequential(
-                arms, check.bench, check.trial_plan, suite, lambda found: undecided(_summaries(found), check.rule), run
+                arms, check.bench, check.rounds_plan, suite, lambda found: undecided(_summaries(found), check.rule), run
             )
             if broken_state(outcomes):
                 found[env_label(e)] = {"error": broken_state(outcomes)}

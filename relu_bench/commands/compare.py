@@ -70,8 +70,8 @@ from relu_bench.envs.asv_envs import required_environments
 from relu_bench.envs.asv_run import scratch_conf, scratch_run
 from relu_bench.envs.matrix import releases
 from relu_bench.errors import UserError
+from relu_bench.measure.across_processes import ROUNDS_PLAN
 from relu_bench.measure.paired import PLAN
-from relu_bench.measure.trials import TRIAL_PLAN
 from relu_bench.measure.worker import WorkerUser, python_of
 from relu_bench.results.asv_results import file_name
 
@@ -106,9 +106,9 @@ def setup_arguments(subparsers):
     parser.add_argument(
         "--most-rounds",
         type=positive_int,
-        default=TRIAL_PLAN.most,
-        help=f"across processes: the most rounds an undecided timing gets ({TRIAL_PLAN.most}; "
-        f"{TRIAL_PLAN.processes} turns the sequential rounds off)",
+        default=ROUNDS_PLAN.most,
+        help=f"across processes: the most rounds an undecided timing gets ({ROUNDS_PLAN.most}; "
+        f"{ROUNDS_PLAN.processes} turns the sequential rounds off)",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"results, table.md, comparison.json ({OUTPUT})")
     add_env_dir(parser)
@@ -199,7 +199,7 @@ def saved_timings(saved, identity):
 def run(args):
     rule = replace(RULE, threshold=args.threshold, alpha=args.alpha)
     plan = replace(PLAN, blocks=args.blocks)
-    trial_plan = replace(TRIAL_PLAN, most=max(args.most_rounds, TRIAL_PLAN.processes))
+    rounds_plan = replace(ROUNDS_PLAN, most=max(args.most_rounds, ROUNDS_PLAN.processes))
     wanted = chosen_releases(args, releases(), "pr")
     base, head = git.rev_parse(args.base), git.rev_parse(args.head)
     bench = args.bench or profiles()["pr"]["bench"]
@@ -223,7 +223,7 @@ def run(args):
         bench,
         envs=chosen,
         plan=plan,
-        trial_plan=trial_plan,
+        rounds_plan=rounds_plan,
         rule=rule,
         user=args.worker_user,
     )

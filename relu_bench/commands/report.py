@@ -28,7 +28,7 @@ from relu_bench import git
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
 from relu_bench.errors import UserError
-from relu_bench.measure.trials import two_arms
+from relu_bench.measure.across_processes import two_arms
 from relu_bench.report import build, noise, read_run
 from relu_bench.report.changes import in_doubt
 from relu_bench.report.confirm import confirm

@@ -1,6 +1,6 @@
 """Timing one or more trees' benchmarks in one process of a benchmark environment: both sides of a paired
-timing (relu_bench/measure/paired.py, two trees), or one side of a trial across processes
-(relu_bench/measure/trials.py, one tree).
+timing (relu_bench/measure/paired.py, two trees), or one side of a round across processes
+(relu_bench/measure/across_processes.py, one tree).
 
     python paired_worker.py PLAN.json
 

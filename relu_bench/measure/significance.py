@@ -3,7 +3,7 @@
 signed_rank_p for paired blocks inside one process (many blocks, no assumption
 of shape); t_test_p for rounds of separate processes (few rounds: a rank test
 of 8 rounds cannot go below p = 2/256, which no Holm-corrected family passes).
-Pure Python: relu_bench/measure/paired.py and relu_bench/measure/trials.py run where scipy is not installed.
+Pure Python: relu_bench/measure/paired.py and relu_bench/measure/across_processes.py run where scipy is not installed.
 """
 
 import math

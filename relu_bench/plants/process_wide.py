@@ -13,7 +13,7 @@ Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, s
   calibrated process-wide change, unlike the others whose size depends on the point.
 Every trial times BASE against each plant as the PR check does (relu_bench/check/prcheck.py run_processes: interleaved
 rounds, sequential rounds for undecided timings) and judges with the rule's Holm family, counting the paired
-tests the check also runs (p = 1: a process-wide change is invisible to them). The first TRIAL_PLAN.processes
+tests the check also runs (p = 1: a process-wide change is invisible to them). The first ROUNDS_PLAN.processes
 rounds are also judged alone: what the check saw without sequential rounds.
 """
 
@@ -32,7 +32,7 @@ from relu_bench.check import prcheck
 from relu_bench.check.comparisons import of_timings
 from relu_bench.check.rule import SLOWER, judge
 from relu_bench.config import ROOT, profiles
-from relu_bench.measure.trials import TRIAL_PLAN
+from relu_bench.measure.across_processes import ROUNDS_PLAN
 
 PLANTS = {
     "aa": "",
@@ -154,14 +154,14 @@ def main(argv=None):
             for name, commit in commits.items():
                 start = time.time()
                 check = prcheck.PullRequestCheck(
-                    conf, Path(tmp), base, commit, bench, envs, trial_plan=replace(TRIAL_PLAN)
+                    conf, Path(tmp), base, commit, bench, envs, rounds_plan=replace(ROUNDS_PLAN)
                 )
                 found = prcheck.run_processes(check)
                 for env, outcome in found.items():
                     if "error" in outcome:
                         print(f"trial {trial} {name} {env}: {outcome['error']}", flush=True)
                         continue
-                    first, full = verdicts(outcome, TRIAL_PLAN.processes), verdicts(outcome)
+                    first, full = verdicts(outcome, ROUNDS_PLAN.processes), verdicts(outcome)
                     row = {
                         "trial": trial, "plant": name, "env": env, "seconds": round(time.time() - start),
                         "slower_8": slower(first), "slower_seq": slower(full),

@@ -3,12 +3,11 @@ confirm`), the way `relu-bench bisect` decides a step.
 
 A pair of neighbouring figures is in doubt when they differ by at least the noise model's TARGET but not beyond the
 noise of their points (or their quartiles overlap): one asv run cannot tell. Both releases' environments then time
-that one point in fresh processes, interleaved in shuffled rounds (relu_bench/measure/trials.py: Abedi & Brecht's
-randomized
-multiple interleaved trials), PROCESSES at a time, until every process of one is slower than every process of the
-other, or MOST each. The verdicts are stored beside the results (MACHINE/confirmations/COMMIT.confirmed: JSON, under
-a name asv's readers skip), and the report
-lists a confirmed change, saying that it was confirmed so.
+that one point in fresh processes, interleaved in shuffled rounds (relu_bench/measure/across_processes.py; Abedi &
+Brecht's "randomized multiple interleaved trials"), PROCESSES at a time, until every process of one is slower than
+every process of the other, or MOST each. The verdicts are stored beside the results
+(MACHINE/confirmations/COMMIT.confirmed: JSON, under a name asv's readers skip), and the report lists a confirmed
+change, saying that it was confirmed so.
 """
 
 import json
@@ -38,7 +37,7 @@ def path(mdir, commit):
 def confirm(run, doubtful, measures, processes=PROCESSES, most=MOST):
     """Decide every pair of `doubtful` [(Measurement a, Measurement b)] of a report Run (relu_bench/report/changes.py
     in_doubt); store and return the records. measures(a, b) -> measure(n) for `decide`: fresh processes of the two
-    points' environments (relu_bench/measure/trials.py two_arms)."""
+    points' environments (relu_bench/measure/across_processes.py two_arms)."""
     records = []
     for a, b in doubtful:
         print(f"{a.release.label} → {b.release.label}: {a.entry}", flush=True)

@@ -48,7 +48,8 @@ def branch(project, name, change=None):
 def run_check(project, head, out):
     """`relu-bench compare` of the project's copy (its own tools and relu_impls), BASE against head."""
     args = ["compare", project.base, head, "--release", ENV, "--env-dir", ENV_DIR, "--output", out]
-    args += ["--table", out / "summary.md", "--most-rounds", "8"]  # the sequential rounds: tests/suite/test_trials.py
+    # the sequential rounds: tests/suite/test_across_processes.py
+    args += ["--table", out / "summary.md", "--most-rounds", "8"]
     for regex in BENCH:
         args += ["--bench", regex]
     proc = relu_bench(*args, cwd=project.path, capture_output=True, text=True, env=dict(os.environ))

@@ -12,7 +12,7 @@ from conftest import ROOT
 MODULES = [
     "relu_bench.check.comparisons",
     "relu_bench.check.rule",
-    "relu_bench.measure.trials",
+    "relu_bench.measure.across_processes",
     "relu_bench.measure.paired",
     "relu_impls",
 ]

@@ -15,8 +15,8 @@ import pytest
 from conftest import ROOT
 
 from relu_bench.check.prcheck import arm_runner, environ_of
+from relu_bench.measure.across_processes import SUITE
 from relu_bench.measure.paired import Plan, time_trees
-from relu_bench.measure.trials import SUITE
 from relu_bench.measure.worker import WorkerUser
 
 USER = "relu-bench-test-worker"

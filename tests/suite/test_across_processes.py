@@ -1,9 +1,9 @@
-"""Randomized interleaved trials (relu_bench/measure/trials.py): rounds, order, figures, failures; no real process is
-run."""
+"""Interleaved rounds across processes (relu_bench/measure/across_processes.py): rounds, order, figures, failures;
+no real process is run."""
 
 from pathlib import Path
 
-from relu_bench.measure.trials import Arm, Outcome, TrialPlan, interleaved
+from relu_bench.measure.across_processes import Arm, Outcome, RoundsPlan, interleaved
 
 NAME = "relu.Forward.time_forward('relu_op', '1000x1000', 'float64')"
 
@@ -28,7 +28,7 @@ def arms():
 
 def test_every_arm_runs_once_a_round_in_a_shuffled_order():
     run, calls = fake_runner({"b": 1e-3, "h": 2e-3})
-    out = interleaved(arms(), ["relu"], TrialPlan(processes=6, blocks=3, calls=1), run=run)
+    out = interleaved(arms(), ["relu"], RoundsPlan(processes=6, blocks=3, calls=1), run=run)
     rounds = [calls[i : i + 2] for i in range(0, 12, 2)]
     assert all(sorted(r) == ["b", "h"] for r in rounds)
     assert len({tuple(r) for r in rounds}) == 2  # both orders occur: drift falls on both arms
@@ -39,7 +39,7 @@ def test_every_arm_runs_once_a_round_in_a_shuffled_order():
 
 def test_a_failing_process_fails_its_arm_only():
     run, _ = fake_runner({"b": 1e-3, "h": 2e-3}, fail={"h"})
-    out = interleaved(arms(), ["relu"], TrialPlan(processes=4, blocks=3, calls=1), run=run)
+    out = interleaved(arms(), ["relu"], RoundsPlan(processes=4, blocks=3, calls=1), run=run)
     assert out["base"][NAME].state == "ok" and len(out["base"][NAME].figures) == 4
     assert out["head"][NAME].state == "failed: a process failed: Segmentation fault"
     assert len(out["head"][NAME].figures) == 1  # what came before the failure is kept
@@ -49,7 +49,7 @@ def test_a_skip_is_a_state_without_figures():
     def run(python, plan):
         return {NAME: {"label": "variant=relu_op", "sides": [{"skip": "theano 0.7 has no relu"}]}}
 
-    out = interleaved(arms()[:1], ["relu"], TrialPlan(processes=2, blocks=3, calls=1), run=run)
+    out = interleaved(arms()[:1], ["relu"], RoundsPlan(processes=2, blocks=3, calls=1), run=run)
     assert out["base"][NAME] == Outcome("variant=relu_op", {"skip": "theano 0.7 has no relu"}, [])
     assert out["base"][NAME].state == "skipped: theano 0.7 has no relu"
     assert out["base"][NAME].median is None
@@ -94,9 +94,9 @@ def judged(outcomes, rounds_of_quiet=None):
 
 def test_sequential_rounds_go_to_the_undecided_timing_only_and_decide_a_process_wide_12_percent():
     from relu_bench.check.prcheck import _summaries, undecided
-    from relu_bench.measure.trials import sequential
+    from relu_bench.measure.across_processes import sequential
 
-    plan = TrialPlan(processes=8, blocks=3, calls=1, more=8, most=32)
+    plan = RoundsPlan(processes=8, blocks=3, calls=1, more=8, most=32)
     run, asked = two_valued_runner(1.12)
     out = sequential(arms(), ["relu"], plan, Path("."), lambda o: undecided(_summaries(o)), run=run)
     assert len(out["base"][NAME].figures) > 8 and len(out["base"][QUIET].figures) == 8
@@ -109,7 +109,7 @@ def test_eight_rounds_alone_leave_the_same_change_undecided():
     from relu_bench.check.prcheck import _summaries, undecided
 
     run, _ = two_valued_runner(1.12)
-    out = interleaved(arms(), ["relu"], TrialPlan(processes=8, blocks=3, calls=1), run=run)
+    out = interleaved(arms(), ["relu"], RoundsPlan(processes=8, blocks=3, calls=1), run=run)
     assert undecided(_summaries(out)) == [NAME]
     statuses, _ = judged(out)
     assert (
@@ -119,9 +119,9 @@ def test_eight_rounds_alone_leave_the_same_change_undecided():
 
 def test_an_identical_tree_stays_the_same_with_sequential_rounds():
     from relu_bench.check.prcheck import _summaries, undecided
-    from relu_bench.measure.trials import sequential
+    from relu_bench.measure.across_processes import sequential
 
-    plan = TrialPlan(processes=8, blocks=3, calls=1, more=8, most=32)
+    plan = RoundsPlan(processes=8, blocks=3, calls=1, more=8, most=32)
     for seed in range(10):
         run, _ = two_valued_runner(1.0, seed)
         out = sequential(arms(), ["relu"], plan, Path("."), lambda o: undecided(_summaries(o)), run=run)

@@ -1,4 +1,5 @@
-"""Figures that reproduce across processes: randomized interleaved trials (Abedi & Brecht, ICPE 2017).
+"""Figures that reproduce across processes: interleaved rounds of fresh processes (Abedi & Brecht, ICPE 2017:
+"randomized multiple interleaved trials").
 
 Where a process's arrays and temporaries land (huge pages or not, cache sets,
 physical pages) is drawn when it starts and holds for its life: on an Intel
@@ -32,7 +33,7 @@ class Arm:
 
 
 @dataclass(frozen=True)
-class TrialPlan:
+class RoundsPlan:
     """How much each arm gets: `processes` rounds, each process timing `blocks` blocks of `calls` calls."""
 
     processes: int = 8
@@ -45,7 +46,7 @@ class TrialPlan:
     most: int = 32
 
 
-TRIAL_PLAN = TrialPlan()
+ROUNDS_PLAN = RoundsPlan()
 
 
 @dataclass
@@ -68,9 +69,9 @@ class Outcome:
         return max(self.figures) / min(self.figures) if self.figures else None
 
 
-def interleaved(arms, regexes, plan=TRIAL_PLAN, suite=SUITE, seed=0, run=run_worker, rounds=None, outcomes=None):
+def interleaved(arms, regexes, plan=ROUNDS_PLAN, suite=SUITE, seed=0, run=run_worker, rounds=None, outcomes=None):
     """{arm label: {asv name: Outcome}} for the time_ benchmarks of `suite` matching `regexes`: `rounds` (default
-    plan.processes) rounds, their figures added to `outcomes` where given (more rounds of the same trial).
+    plan.processes) rounds, their figures added to `outcomes` where given (more rounds of the same timing).
 
     A process that fails marks every benchmark of its arm failed from then on (its figures so far are kept).
     """
@@ -132,7 +133,7 @@ def two_arms(a_python, b_python, entry, tree, suite=SUITE):
     rounds = iter(range(1, 1 << 30))
 
     def measure(n):
-        found = interleaved(arms, [regex], TrialPlan(processes=n), suite, seed=next(rounds))
+        found = interleaved(arms, [regex], RoundsPlan(processes=n), suite, seed=next(rounds))
         figures = []
         for arm in ("a", "b"):
             outcome = next(iter(found[arm].values()), None)
