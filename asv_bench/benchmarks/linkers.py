@@ -19,6 +19,10 @@ except ImportError as exc:  # a commit of the project from before relu_impls.dev
     _IMPORT_ERROR = exc
 else:
     _IMPORT_ERROR = None
+try:  # raised inside a timed call, asv records a skip, not a failure (asv_runner, asv >= 0.6)
+    from asv_runner.benchmarks.mark import SkipNotImplemented
+except ImportError:
+    SkipNotImplemented = None
 try:
     from relu_impls.semantics import known_failure
 except ImportError:  # a commit from before the known failures were written down: every failure stays a failure
@@ -27,30 +31,50 @@ except ImportError:  # a commit from before the known failures were written down
         return None
 
 
+def _skipped(reason):
+    """A stand-in for a function the library cannot compile or run: calling it skips the benchmark (asv records
+    no figure, as for a skip in setup), so its other function of the same setup is still timed."""
+
+    def skip(x):
+        raise SkipNotImplemented(reason)
+
+    return skip
+
+
 @functools.lru_cache(maxsize=None)
 def prepared(variant, linker):
     """(forward, gradient, input) on the linker's device, compiled and called once; the same objects
-    for every `setup` of a process (common.Timing), so the JIT compile and the device copy happen once."""
+    for every `setup` of a process (common.Timing), so the JIT compile and the device copy happen once.
+
+    A function the library fails on in its known way (relu_impls.semantics) becomes `_skipped`, its reason
+    kept: one setup serves both functions, and the forward of a variant whose gradient the linker cannot build
+    still has a figure. Both failing is a skip of the setup."""
     # Pins JAX to the linker's device before anything is compiled; raises the skip.
     library_linker = prepare_linker(linker)[0]
-    try:
-        forward = compile_function(variant, DTYPE, "forward", library_linker)
-        gradient = compile_function(variant, DTYPE, "gradient", library_linker)
-        # Already on the device: a numpy input would be copied there on every call. The type
-        # check would copy it back to numpy, so it is off, for every linker alike.
-        x = place(make_data(KIND, SHAPE, DTYPE), linker)
-        for f in (forward, gradient):
+    # Already on the device: a numpy input would be copied there on every call. The type
+    # check would copy it back to numpy, so it is off, for every linker alike.
+    x = place(make_data(KIND, SHAPE, DTYPE), linker)
+    functions, reasons = [], []
+    for function in ("forward", "gradient"):
+        try:
+            f = compile_function(variant, DTYPE, function, library_linker)
             f.trust_input = True
             # Numba, JAX, PyTorch and MLX compile on the first call; keep that out of the samples.
             block(f(x))
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # the library's known failure (relu_impls.semantics) is a skip with its reason
-        reason = known_failure(variant, linker, exc)
-        if reason is None:
+        except NotImplementedError:
             raise
-        raise NotImplementedError(reason) from exc
-    return forward, gradient, x
+        except Exception as exc:
+            reason = known_failure(variant, linker, exc)
+            if reason is None:
+                raise
+            if SkipNotImplemented is None:  # no skip from inside a timed call: the whole point is skipped
+                raise NotImplementedError(reason) from exc
+            f = _skipped(reason)
+            reasons.append(reason)
+        functions.append(f)
+    if len(reasons) == len(functions):
+        raise NotImplementedError(reasons[0])
+    return (*functions, x)
 
 
 class Linkers(Timing):
