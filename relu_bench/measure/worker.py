@@ -12,6 +12,10 @@ from pathlib import Path
 WORKER = Path(__file__).resolve().parent / "paired_worker.py"
 
 
+# Where the worker user's folders go: /tmp, which every user may write, whatever the caller's TMPDIR.
+FOLDER_PREFIX = "/tmp/relu-worker."
+
+
 class WorkerUser:
     """An unprivileged user under which the processes that import a checked commit's code are started, so that
     code cannot write what the judge's user owns (the judge's files, the environments, the outputs).
@@ -35,7 +39,7 @@ class WorkerUser:
     def folder(self):
         """A fresh folder in /tmp that the user owns and everyone may read (the judge reads what lands there);
         RuntimeError where no process could be started as the user."""
-        script = 'd=$(mktemp -d /tmp/relu-worker.XXXXXX) && chmod 755 "$d" && echo "$d"'
+        script = f'd=$(mktemp -d {FOLDER_PREFIX}XXXXXX) && chmod 755 "$d" && echo "$d"'
         done = subprocess.run([*self.prefix, "sh", "-c", script], capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"cannot start a process as {self.name}: {done.stderr.strip()}")

@@ -25,7 +25,7 @@ from relu_bench.envs.matrix import releases
 from relu_bench.envs.pythons import link_pythons
 from relu_bench.measure.across_processes import SUITE
 from relu_bench.measure.paired import Plan, time_trees
-from relu_bench.measure.worker import WorkerUser, python_of
+from relu_bench.measure.worker import FOLDER_PREFIX, WorkerUser, python_of
 from relu_bench.results.asv_results import file_name
 
 USER = "relu-bench-test-worker"
@@ -176,7 +176,7 @@ def test_heads_asv_run_writes_nothing_of_the_judges_and_its_results_come_back(wo
     assert not changed and not written and not marked, (changed, written, marked)
     # HEAD's code did run, in the timing processes (the judge's environment) and in HEAD's asv run (its copy).
     ran = set(witness.read_text().split())
-    assert str(python_of(env)) in ran and any(p.startswith("/tmp/relu-worker.") for p in ran), (ran, log)
+    assert str(python_of(env)) in ran and any(p.startswith(FOLDER_PREFIX) for p in ran), (ran, log)
     assert done.returncode == 0, log  # HEAD's code does what BASE's does: nothing slower (--threshold 3), none failed
     table = (output / "table.md").read_text()
     assert summary.read_text() == "the judge's summary\n" + table  # only the judge's --table append
