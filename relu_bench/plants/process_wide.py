@@ -8,9 +8,10 @@ Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, s
 - `o1`: the library's C compiled with -O1 after its own -O3 (every compiled function of the process);
 - `thread`: a thread left running after import, copying 16 MB every 5 ms (memory bandwidth taken from the
   benchmark, as a leaked background worker would); `thread-busy` the same every 1 ms;
-- `cpu-10`, `cpu-5`: a timer's signal handler (C, built at import) that takes 1/11 (1/21) of every millisecond:
-  every timing, memory-bound or not, ×1.10 (×1.05) slower while its process has its core to itself — the
-  calibrated process-wide change, unlike the others whose size depends on the point.
+- `cpu-10`, `cpu-5`: a timer's signal handler (C, built at import) that spins a fixed time every period: the
+  calibrated process-wide change, unlike the others whose size depends on the point. Calibrated with
+  `python -m relu_bench.plants.process_wide --calibrate` (an 8 MB copy and an in-cache computation, each plant
+  against none in interleaved fresh processes), which prints each plant's size on the machine at hand.
 Every trial times BASE against each plant as the PR check does (relu_bench/check/prcheck.py run_processes: interleaved
 rounds, sequential rounds for undecided timings) and judges with the rule's Holm family, counting the paired
 tests the check also runs (p = 1: a process-wide change is invisible to them). The first ROUNDS_PLAN.processes
@@ -20,7 +21,9 @@ rounds are also judged alone: what the check saw without sequential rounds.
 import argparse
 import json
 import math
+import random
 import statistics
+import subprocess
 import tempfile
 import time
 from dataclasses import replace
@@ -60,10 +63,11 @@ _plant_threading.Thread(target=_plant_copy, daemon=True).start()
 """
 PLANTS["thread"] = _THREAD.replace("PAUSE", "0.005")
 PLANTS["thread-busy"] = _THREAD.replace("PAUSE", "0.001")
-# A monotonic timer's signal every millisecond, whose handler spins for 1/(DIVISOR+1) ms: a process that keeps its
-# core loses that share of its time, so every timing is 1 + 1/DIVISOR slower whether memory or compute bound.
-# (A CPU-time timer fires only at the kernel's tick, and reading the process's CPU clock in the handler slowed
-# numpy's copies by itself ×2-3 here: neither is calibrated.)
+# A monotonic timer's signal every PERIOD ns, whose handler spins SPIN ns: a process that keeps its core loses
+# that share of its time. The interrupt itself costs memory-bound code more than its share (on a 2-core Xeon VM an
+# 8 MB copy read ×1.097 with a 30 µs spin every ms, ×1.113 with 45 µs; an in-cache computation ×1.05-1.07), so
+# the spins are set by measurement (`--calibrate`), not by arithmetic. (A CPU-time timer fires only at the
+# kernel's tick, and reading the process's CPU clock in the handler slowed numpy's copies by itself ×2-3 here.)
 _CPU = r"""
 import ctypes as _plant_ctypes, hashlib as _plant_hashlib, os as _plant_os, subprocess as _plant_subprocess
 import tempfile as _plant_tempfile
@@ -74,7 +78,7 @@ _PLANT_C = '''
 static long now_ns(void) {
     struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec;
 }
-static void steal(int sig) { long end = now_ns() + 1000000L / (DIVISOR + 1); while (now_ns() < end) {} }
+static void steal(int sig) { long end = now_ns() + SPINL; while (now_ns() < end) {} }
 int plant_start(void) {
     struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = steal; sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
@@ -82,8 +86,8 @@ int plant_start(void) {
     struct sigevent ev; memset(&ev, 0, sizeof ev); ev.sigev_notify = SIGEV_SIGNAL; ev.sigev_signo = SIGRTMIN + 5;
     timer_t timer;
     if (timer_create(CLOCK_MONOTONIC, &ev, &timer)) return -1;
-    struct itimerspec every_ms = {{0, 1000000L}, {0, 1000000L}};
-    return timer_settime(timer, 0, &every_ms, 0);
+    struct itimerspec every = {{0, PERIODL}, {0, PERIODL}};
+    return timer_settime(timer, 0, &every, 0);
 }
 '''
 _plant_so = _plant_os.path.join(
@@ -98,8 +102,51 @@ if not _plant_os.path.exists(_plant_so):
 if _plant_ctypes.CDLL(_plant_so).plant_start() != 0:
     raise OSError("plant: timer_create failed")
 """
-PLANTS["cpu-10"] = _CPU.replace("DIVISOR", "10")
-PLANTS["cpu-5"] = _CPU.replace("DIVISOR", "20")
+
+
+def cpu_plant(period_ns, spin_ns):
+    return _CPU.replace("PERIOD", str(period_ns)).replace("SPIN", str(spin_ns))
+
+
+CPU_PLANTS = {"cpu-10": (1_000_000, 33_000), "cpu-5": (2_000_000, 20_000)}  # (period, spin) in ns: --calibrate
+PLANTS.update({name: cpu_plant(*timing) for name, timing in CPU_PLANTS.items()})
+
+# What --calibrate times in each fresh process, after the plant: the median of 6 blocks of 10 calls (the check's
+# figure) of an 8 MB copy (memory-bound) and of an in-cache computation (compute-bound), in microseconds.
+_PROBE = """
+import statistics, time, numpy as np
+big, big_out = np.ones(1000 * 1000), np.empty(1000 * 1000)
+small, small_out = np.random.rand(20000), np.empty(20000)
+def copy(): np.copyto(big_out, big)
+def compute():
+    for _ in range(10): np.exp(small, out=small_out)
+for f in (copy, compute):
+    f()
+    blocks = []
+    for _ in range(6):
+        t = time.perf_counter()
+        for _ in range(10): f()
+        blocks.append((time.perf_counter() - t) / 10)
+    print(statistics.median(blocks) * 1e6)
+"""
+
+
+def calibrate(python, rounds=12, seed=0):
+    """{plant: (copy ratio, computation ratio)} of each CPU plant against none, each the median over `rounds`
+    interleaved fresh processes (the order shuffled per round)."""
+    names = ["none", *CPU_PLANTS]
+    figures = {name: [] for name in names}
+    shuffle = random.Random(seed).shuffle
+    for _ in range(rounds):
+        shuffle(names)
+        for name in names:
+            code = PLANTS.get(name, "") + _PROBE
+            done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+            figures[name].append([float(line) for line in done.stdout.split()])
+    base = [statistics.median(f[i] for f in figures["none"]) for i in range(2)]
+    return {
+        name: tuple(statistics.median(f[i] for f in figures[name]) / base[i] for i in range(2)) for name in CPU_PLANTS
+    }
 
 
 def plant_commit(base, name):
@@ -138,8 +185,15 @@ def main(argv=None):
     parser.add_argument("--venv", type=Path, action="append", default=[], help="environments (repeatable)")
     parser.add_argument("--plant", action="append", choices=sorted(PLANTS), default=[])
     parser.add_argument("--output", type=Path, default=ROOT / ".asv" / "process-wide")
+    parser.add_argument("--calibrate", action="store_true", help="print each CPU plant's size here, and stop")
     args = parser.parse_args(argv)
     venvs = args.venv or [ROOT / ".venvs" / "pytensor-3.3.8"]
+    if args.calibrate:
+        for name, (copy, compute) in calibrate(venvs[0] / "bin" / "python").items():
+            period, spin = CPU_PLANTS[name]
+            size = f"8 MB copy ×{copy:.3f}, computation ×{compute:.3f}"
+            print(f"{name} ({spin / 1000:g} µs every {period / 1e6:g} ms): {size}")
+        return
     base = git.rev_parse("HEAD")
     commits = {name: plant_commit(base, name) for name in args.plant or sorted(PLANTS)}
     bench = profiles()["pr"]["bench"][:1]  # the time_ benchmarks of the PR set
