@@ -8,8 +8,11 @@ Each plant is BASE (HEAD) with a few lines appended to relu_impls/__init__.py, s
 - `o1`: the library's C compiled with -O1 after its own -O3 (every compiled function of the process);
 - `thread`: a thread left running after import, copying 16 MB every 5 ms (memory bandwidth taken from the
   benchmark, as a leaked background worker would); `thread-busy` the same every 1 ms;
-- `cpu-10`, `cpu-5`: a timer's signal handler (C, built at import) that spins a fixed time every period: the
-  calibrated process-wide change, unlike the others whose size depends on the point. Calibrated with
+- `call-10`, `call-5`: every call of a compiled function spins 10 % (5 %) of its own duration after it returns:
+  every timing exactly that much slower (the calibrated process-wide change);
+- `cpu-10`, `cpu-5`: a timer's signal handler (C, built at import) that spins a fixed time every period; its
+  size depends on the point (the interrupt's own cost, and the check's median of calls sees it only where it hits
+  most calls). Calibrated with
   `python -m relu_bench.plants.process_wide --calibrate` (an 8 MB copy and an in-cache computation, each plant
   against none in interleaved fresh processes), which prints each plant's size on the machine at hand.
 Every trial times BASE against each plant as the PR check does (relu_bench/check/prcheck.py run_processes: interleaved
@@ -102,6 +105,46 @@ if not _plant_os.path.exists(_plant_so):
 if _plant_ctypes.CDLL(_plant_so).plant_start() != 0:
     raise OSError("plant: timer_create failed")
 """
+
+# Every call of a function the library compiles spins, after it returns, SHARE of the call's own duration: every
+# timing of the process exactly 1 + SHARE slower, memory or compute bound, and at every call (the check's figure
+# is a median of calls, which an interrupt that hits only some calls does not move). The kind of change a pull
+# request makes by adding work to every call, process-wide, so that paired timing (both trees in one process)
+# cannot see it.
+_CALL = """
+import time as _plant_time
+from relu_impls.backend import load_backend as _plant_load_backend
+
+
+def load_backend(*args, **kwargs):
+    backend = _plant_load_backend(*args, **kwargs)
+    library = backend.module
+    if not getattr(library.function, "_plant", False):
+        compile_function = library.function
+
+        def function(*args, **kwargs):
+            compiled = compile_function(*args, **kwargs)
+            kind = type(compiled)
+            if not kind.__dict__.get("_plant"):
+                call = kind.__call__
+
+                def slower(self, *args, **kwargs):
+                    start = _plant_time.perf_counter()
+                    out = call(self, *args, **kwargs)
+                    now = _plant_time.perf_counter()
+                    end = now + (now - start) * SHARE
+                    while now < end:
+                        now = _plant_time.perf_counter()
+                    return out
+
+                kind.__call__, kind._plant = slower, True
+            return compiled
+
+        function._plant = True
+        library.function = function
+    return backend
+"""
+PLANTS.update({"call-10": _CALL.replace("SHARE", "0.10"), "call-5": _CALL.replace("SHARE", "0.05")})
 
 
 def cpu_plant(period_ns, spin_ns):
