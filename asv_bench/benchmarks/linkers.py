@@ -41,14 +41,24 @@ def _skipped(reason):
     return skip
 
 
-@functools.lru_cache(maxsize=None)
 def prepared(variant, linker):
+    """(forward, gradient, input) of `_prepared`, or its reason raised as the setup's skip."""
+    ready = _prepared(variant, linker)
+    if isinstance(ready, str):
+        raise NotImplementedError(ready)
+    return ready
+
+
+@functools.lru_cache(maxsize=None)
+def _prepared(variant, linker):
     """(forward, gradient, input) on the linker's device, compiled and called once; the same objects
     for every `setup` of a process (common.Timing), so the JIT compile and the device copy happen once.
 
     A function the library fails on in its known way (relu_impls.semantics) becomes `_skipped`, its reason
     kept: one setup serves both functions, and the forward of a variant whose gradient the linker cannot build
-    still has a figure. Both failing is a skip of the setup."""
+    still has a figure. Both failing returns the reason, a string, which the cache keeps (an exception it would
+    not): the next setup skips without compiling again. Setup's source is kept as it was (asv's version of the
+    benchmark is the hash of its code)."""
     # Pins JAX to the linker's device before anything is compiled; raises the skip.
     library_linker = prepare_linker(linker)[0]
     # Already on the device: a numpy input would be copied there on every call. The type
@@ -73,7 +83,7 @@ def prepared(variant, linker):
             reasons.append(reason)
         functions.append(f)
     if len(reasons) == len(functions):
-        raise NotImplementedError(reasons[0])
+        return reasons[0]  # a string, kept by the cache: the next setup skips without compiling again
     return (*functions, x)
 
 

@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -250,9 +249,7 @@ def main(argv=None):
         for trial in range(1, args.trials + 1):
             for name, commit in commits.items():
                 start = time.time()
-                check = prcheck.PullRequestCheck(
-                    conf, Path(tmp), base, commit, bench, envs, rounds_plan=replace(ROUNDS_PLAN)
-                )
+                check = prcheck.PullRequestCheck(conf, Path(tmp), base, commit, bench, envs, rounds_plan=ROUNDS_PLAN)
                 found = prcheck.run_processes(check)
                 for env, outcome in found.items():
                     if "error" in outcome:
