@@ -40,8 +40,9 @@ class RoundsPlan:
     blocks: int = 6
     calls: int = 10
     # Sequential rounds (the PR check): a timing still undecided after `processes` rounds (its ratio past the
-    # threshold, its test not yet significant) gets `more` rounds at a time, up to `most` in all. Per-process
-    # placement noise is two-valued and ~10 %, so 8 rounds see only large process-wide changes.
+    # threshold toward slower, its test not yet significant) gets `more` rounds at a time, up to `most` in all. A
+    # process's figure at a memory-bound point is two-valued, ~10 % apart (the memory bandwidth a VM gets at the
+    # time), so 8 rounds see only large process-wide changes.
     more: int = 8
     most: int = 32
 

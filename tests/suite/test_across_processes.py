@@ -59,7 +59,7 @@ QUIET = "relu.Forward.time_forward('max_x0', '1000x1000', 'float64')"
 
 
 def two_valued_runner(slower, seed=0):
-    """Processes whose figure is two-valued (×1.0 or ×1.10, drawn per process, as where a process's memory lands);
+    """Processes whose figure is two-valued (×1.0 or ×1.10, drawn per process, as a VM's memory bandwidth);
     HEAD's NAME `slower` times BASE's, QUIET the same in both and without noise. Runs only what plan["bench"] asks."""
     import random
     import re
@@ -115,6 +115,17 @@ def test_eight_rounds_alone_leave_the_same_change_undecided():
     assert (
         statuses["relu.Forward.time_forward" + NAME.split("(")[1]] != "slower"
     )  # the timing's own test cannot tell yet
+
+
+def test_a_timing_that_reads_faster_gets_no_more_rounds():
+    """The verdict blocks on slower only: rounds spent deciding a faster timing are the PR check's time wasted."""
+    from relu_bench.check.prcheck import _summaries, undecided
+
+    for seed in range(10):
+        run, _ = two_valued_runner(1 / 1.12, seed)
+        out = interleaved(arms(), ["relu"], RoundsPlan(processes=8, blocks=3, calls=1), run=run)
+        assert _summaries(out)[NAME]["ratio"] < 1, seed
+        assert undecided(_summaries(out)) == [], seed
 
 
 def test_an_identical_tree_stays_the_same_with_sequential_rounds():
