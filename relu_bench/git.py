@@ -63,7 +63,10 @@ def has_path(commit, path, repo=ROOT):
 
 
 def same_trees(a, b, paths, repo=ROOT):
-    """Do commits a and b hold the same `paths` (each a file or folder; missing in both counts as the same)?"""
+    """Do commits a and b hold the same `paths` (each a file or folder; missing in both counts as the same)? False
+    where either commit is not in the repository: what it holds cannot be read."""
+    if None in (resolve(f"{c}^{{commit}}", repo) for c in (a, b)):
+        return False
     return all(resolve(f"{a}:{path}", repo) == resolve(f"{b}:{path}", repo) for path in paths)
 
 

@@ -2,7 +2,8 @@
 
 Two runs of the same commit and releases, stored under two asv machine names
 (`relu-bench bench --machine aa1`, then `relu-bench bench --machine aa2`, on one
-computer), compared point by point: every time_ figure's ratio run 2 / run 1 in
+computer), compared point by point (two commits whose measured code, relu_impls/,
+the suite and asv.conf.json, is the same count as one): every time_ figure's ratio run 2 / run 1 in
 three forms: raw, ÷ the same run's copy floor, and ÷ the run's drift (the median
 ratio of all points), with the median and the worst |log ratio| of each, and the
 points that the change rules would call a change: the report's (drift taken out)
@@ -29,7 +30,8 @@ Exit status: 0 no rule flags a point, 1 some point is flagged, 2 nothing to comp
 import math
 from pathlib import Path
 
-from relu_bench.check.agree import RULE_FORMS, agreement, caught, figures, label, pair
+from relu_bench import git
+from relu_bench.check.agree import MEASURED_CODE, RULE_FORMS, agreement, caught, figures, label, pair, repeats
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
 from relu_bench.errors import UserError
@@ -64,16 +66,24 @@ def run(args):
     if args.history:
         return _history(args)
     runs = [read_run(args.results_dir, m, args.commit) for m in args.machines]
-    if runs[0].commit != runs[1].commit:
-        raise UserError(f"the runs hold different commits ({runs[0].commit[:8]}, {runs[1].commit[:8]}): name one")
-    return _judge(args, runs, list(args.machines), runs[0].commit)
+    a, b = (r.commit for r in runs)
+    return _judge(args, runs, list(args.machines), a if a == b else _same_code(a, b))
+
+
+def _same_code(a, b):
+    """The key of a pair of runs of two commits ("a..b", as the history's repeats): they are an A/A pair only where
+    both commits hold the same measured code."""
+    if not git.same_trees(a, b, MEASURED_CODE):
+        raise UserError(
+            f"the runs hold different commits ({a[:8]}, {b[:8]}) that do not hold the same measured code "
+            f"({', '.join(MEASURED_CODE)}), or are not in this repository: not an A/A pair; name one commit "
+            "with --commit"
+        )
+    return f"{a[:8]}..{b[:8]}"
 
 
 def _history(args):
     from asv.results import iter_results_for_machine
-
-    from relu_bench import git
-    from relu_bench.check.agree import MEASURED_CODE, repeats
 
     dated = {r.commit_hash: r.date or 0 for r in iter_results_for_machine(str(args.results_dir), args.history)}
     commits = sorted(dated, key=dated.get)

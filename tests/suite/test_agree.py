@@ -4,9 +4,11 @@ import math
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import relu_bench
 
-from relu_bench.check.agree import agreement, caught, label, repeats
+from relu_bench import git
+from relu_bench.check.agree import MEASURED_CODE, agreement, caught, label, repeats
 from relu_bench.report.noise import DEFAULT_LIMIT, UNMEASURED, point_key
 from relu_bench.report.results import Measurement, Release
 
@@ -90,3 +92,41 @@ def test_agree_wants_two_machines_or_the_history(tmp_path):
 def test_the_history_s_repeats_are_consecutive_commits_timing_the_same_code():
     same = {("a", "b"), ("c", "d")}
     assert repeats(["a", "b", "c", "d"], lambda x, y: (x, y) in same) == [("a", "b"), ("c", "d")]
+
+
+def _as_commit(results, machine, commit):
+    """results/machine: the fixture's run, re-stored as a run of `commit`."""
+    old = "70e976fa44184af54909e965d6c06ab15863b1f4"
+    for src in (results / "fixture").rglob("*"):
+        if src.is_file():
+            dest = results / machine / src.relative_to(results / "fixture")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(src.read_text().replace(old, commit))
+            dest.rename(dest.with_name(dest.name.replace(old[:8], commit[:8])))
+
+
+def _history_pairs(same):
+    """Two consecutive commits of this repository whose measured code is (same=True) or is not the same."""
+    commits = git.git("rev-list", "--max-count=200", "HEAD").split()
+    for a, b in zip(commits[1:], commits):
+        if git.same_trees(a, b, MEASURED_CODE) == same:
+            return a, b
+    pytest.skip("this clone's history has no such pair of commits")
+
+
+def test_runs_of_two_commits_timing_the_same_code_are_an_a_a_pair(tmp_path):
+    results = Path(shutil.copytree(FIXTURE, tmp_path / "results"))
+    a, b = _history_pairs(same=True)
+    _as_commit(results, "one", a), _as_commit(results, "two", b)
+    proc = relu_bench("agree", "one", "two", "--results-dir", results, "--store", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{a[:8]}..{b[:8]}" in proc.stdout
+    a, b = _history_pairs(same=False)
+    _as_commit(results, "three", a), _as_commit(results, "four", b)
+    proc = relu_bench("agree", "three", "four", "--results-dir", results, capture_output=True, text=True)
+    assert proc.returncode == 2 and "not an A/A pair" in proc.stderr
+
+
+def test_a_commit_the_repository_lacks_times_no_known_code():
+    assert not git.same_trees("70e976fa44184af54909e965d6c06ab15863b1f4", "70e976fa", MEASURED_CODE)
+    assert git.same_trees("HEAD", "HEAD", MEASURED_CODE)
