@@ -183,9 +183,9 @@ class CommitBuilds:
         wrapper.chmod(0o755)
 
 
-def bisect(question, point, release_python, started):
+def bisect(question, target, release_python, started):
     """The record of bisecting the commits of a bisect_record Question (in its repo, default ./LIBRARY, from
-    rel-GOOD to rel-BAD) at `point` (a bisect_point Cell or TimedBenchmark), progress printed on the way.
+    rel-GOOD to rel-BAD) at `target` (a bisect_point Cell or TimedBenchmark), progress printed on the way.
     release_python(version): (Python, include line) of a release's environment, the one the commits are built on
     (each under CACHE): GOOD's, or where an end cannot be built or measured there (Theano 1.0.0 does not import
     on GOOD 0.9.0's Python 3.9), BAD's.
@@ -199,7 +199,7 @@ def bisect(question, point, release_python, started):
         python, line = release_python(end)
         builds = CommitBuilds(repo, python, CACHE / library / env_key(python), ROOT, IMPORT_CHECK)
         try:
-            result = point.search(shas, builds.prepare)
+            result = target.search(shas, builds.prepare)
             break
         except Skipped as exc:
             if n + 1 == len(ends):
@@ -213,8 +213,8 @@ def bisect(question, point, release_python, started):
         "first": first and describe(repo, first, library),
         "built": len(builds.built),
     }
-    rows = bisect_record.rows(result, shas, builds.lines, builds.failed, point.benchmark)
-    record = bisect_record.make(question, point.benchmark, result, shas, rows, started, commits=commits)
+    rows = bisect_record.rows(result, shas, builds.lines, builds.failed, target.benchmark)
+    record = bisect_record.make(question, target.benchmark, result, shas, rows, started, commits=commits)
     record["environment"] = line
     return record
 

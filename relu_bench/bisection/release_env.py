@@ -31,7 +31,7 @@ SETUPTOOLS_FOR_2TO3 = "58.1.0"
 STACK_KEYS = ("numpy", "scipy")
 
 
-class NoEnvironment(Exception):
+class NoStack(Exception):
     """No stack fits the release's constraints: the message says which constraints."""
 
 
@@ -61,7 +61,7 @@ def constraints(library, release, cap=""):
 
 
 def derive(library, release, prefer, table, cap=""):
-    """The include line ({"python": "3.X", "req": {...}}) for `release` (a relu_bench.bisection.release_index.Release),
+    """The include line ({"python": "3.X", "req": {...}}) for `release` (a release_index.IndexRelease),
     `table` the matrix's lines (relu_bench.envs.matrix.releases()); `cap`: the project's numpy cap."""
     known = table.get(f"{library}-{release.version}")
     if known:
@@ -73,7 +73,7 @@ def derive(library, release, prefer, table, cap=""):
         if python.contains(stack[0]) and (wheels is None or stack[0] in wheels) and numpy.contains(stack[1])
     ]
     if not fits:
-        raise NoEnvironment(
+        raise NoStack(
             f"no stack of the matrix fits: Python {python or 'any'}"
             + (f" with a wheel ({', '.join(sorted(wheels))})" if wheels else "")
             + f", numpy {numpy or 'any'}"

@@ -20,7 +20,9 @@ PYPI_JSON = "https://pypi.org/pypi/{name}/json"
 
 
 @dataclass(frozen=True)
-class Release:
+class IndexRelease:
+    """One release as PyPI's JSON lists it (not the report's Release: a library, a version and its tags)."""
+
     version: str
     files: tuple  # PyPI's file records (dicts) of this release
 
@@ -71,7 +73,7 @@ def listing(document, pre=False):
         elif parsed.is_prerelease and not pre:
             continue
         else:
-            kept.append(Release(version, tuple(f for f in files if not f.get("yanked"))))
+            kept.append(IndexRelease(version, tuple(f for f in files if not f.get("yanked"))))
     return sorted(kept, key=lambda r: r.key), dropped
 
 

@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from relu_bench.bisection import bisect_record
 from relu_bench.bisection.bisect_search import Skipped
-from relu_bench.bisection.release_env import IMPORT_CHECK, NoEnvironment, derive
+from relu_bench.bisection.release_env import IMPORT_CHECK, NoStack, derive
 from relu_bench.bisection.release_index import between, fetch, listing, numpy_cap, pages
 from relu_bench.config import ROOT, load_asv_conf
 from relu_bench.envs.matrix import releases as matrix_releases
@@ -75,7 +75,7 @@ def build(line, env_dir, tree=ROOT):
     return python
 
 
-class Environments:
+class ReleaseBuilds:
     """Each release's asv environment, derived and built on first use; a failure is remembered as Skipped."""
 
     def __init__(self, library, listed, env_dir, prefer, cap, table=None):
@@ -95,7 +95,7 @@ class Environments:
                 )
                 print(f"{self.library} {version}: environment {line}", flush=True)
                 self.pythons[version] = build(line, self.env_dir)
-            except (NoEnvironment, Unusable) as exc:
+            except (NoStack, Unusable) as exc:
                 self.failed[version] = str(exc)
                 print(f"{self.library} {version}: skipped: {exc}", flush=True)
                 raise Skipped(str(exc)) from exc
@@ -114,18 +114,18 @@ def release_python(library, version, env_dir):
     cap, table = numpy_cap(document), matrix_releases()
     try:
         prefer = [derive(library, by_version[version], (), table, cap=cap)["python"]]
-    except NoEnvironment as exc:
+    except NoStack as exc:
         raise UserError(f"no environment for {library} {version}: {exc}") from exc
-    envs = Environments(library, by_version, env_dir, prefer, cap, table)
+    builds = ReleaseBuilds(library, by_version, env_dir, prefer, cap, table)
     try:
-        return envs.prepare(version), envs.lines[version]
+        return builds.prepare(version), builds.lines[version]
     except Skipped as exc:
         raise UserError(f"{library} {version}'s environment cannot be built: {exc}") from exc
 
 
-def bisect(question, point, env_dir, started):
+def bisect(question, target, env_dir, started):
     """The record of bisecting the releases of a bisect_record Question (its library, from good to bad; pre:
-    pre-releases too) at `point` (a bisect_point Cell or TimedBenchmark), progress printed on the way; UserError
+    pre-releases too) at `target` (a bisect_point Cell or TimedBenchmark), progress printed on the way; UserError
     when an end cannot be measured."""
     library, good, bad = question.library, question.good, question.bad
     document = fetch(library)
@@ -146,18 +146,18 @@ def bisect(question, point, env_dir, started):
     for end in (good, bad):
         try:
             prefer.append(derive(library, by_version[end], (), table, cap=cap)["python"])
-        except NoEnvironment:
+        except NoStack:
             pass
-    envs = Environments(library, by_version, env_dir, prefer, cap, table)
+    builds = ReleaseBuilds(library, by_version, env_dir, prefer, cap, table)
     try:
-        result = point.search(versions, envs.prepare)
+        result = target.search(versions, builds.prepare)
     except Skipped as exc:
         raise UserError(f"cannot bisect, an end could not be measured: {exc}") from exc
 
     links = {v: pages(document, library, v) for v in result.neighbours or []}
-    rows = bisect_record.rows(result, versions, envs.lines, envs.failed, point.benchmark)
+    rows = bisect_record.rows(result, versions, builds.lines, builds.failed, target.benchmark)
     return bisect_record.make(
-        question, point.benchmark, result, versions, rows, started, pre=question.pre, dropped=dropped, links=links
+        question, target.benchmark, result, versions, rows, started, pre=question.pre, dropped=dropped, links=links
     )
 
 

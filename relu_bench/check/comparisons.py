@@ -16,7 +16,7 @@ from relu_impls.releases import release_label  # imports no backend
 class Comparison:
     benchmark: str
     params: str
-    env: str
+    env: str  # the release label (release_or_env_name); comparison.json's key, the table's "environment"
     kind: str  # asv benchmark type: time, track, peakmem, ...
     unit: str
     base: float | None  # None: failed; NaN: skipped; missing result: None too (see status)
@@ -30,7 +30,7 @@ class Comparison:
     note: str = ""
 
 
-def release_name(requirements, env_name):
+def release_or_env_name(requirements, env_name):
     """The release an asv environment holds (its requirements, or a result file's params), as every row names it;
     asv's environment name where no library is pinned."""
     return release_label(dict(requirements)) or env_name
@@ -43,18 +43,18 @@ def of_timings(paired_results, process_results=None):
     round)."""
     comparisons = []
     process_results = process_results or {}
-    for env, outcome in paired_results.items():
-        across = process_results.get(env, {})
+    for release, outcome in paired_results.items():
+        across = process_results.get(release, {})
         for how, found in (("paired timing", outcome), ("timing across processes", across)):
             if "error" in found:
-                c = Comparison(f"({how})", "", env, "time", "seconds", None, None, status=FAILED)
+                c = Comparison(f"({how})", "", release, "time", "seconds", None, None, status=FAILED)
                 c.note = "could not run: " + exception_line(found["error"])
                 comparisons.append(c)
         if "error" in outcome:
             continue
         for name, result in sorted(outcome.items()):
             key = name.split("(")[0]
-            c = Comparison(key, result["label"], env, "time", "seconds", result.get("base"), result.get("head"))
+            c = Comparison(key, result["label"], release, "time", "seconds", result.get("base"), result.get("head"))
             _sides(c, result["sides"], "")
             other = across.get(name) if "error" not in across else None
             if c.status == SAME and other is not None:
@@ -70,7 +70,7 @@ def of_timings(paired_results, process_results=None):
             comparisons.append(c)
         mean = across.get(POOLED) if "error" not in across else None
         if mean is not None and mean.get("p") is not None:
-            c = Comparison(POOLED, mean["label"], env, "time", "", 1.0, mean["ratio"])
+            c = Comparison(POOLED, mean["label"], release, "time", "", 1.0, mean["ratio"])
             c.process_ratio, c.process_p = mean["ratio"], mean["p"]
             c.note = f"separate processes ×{mean['ratio']:.3f}, p={mean['p']:.2g}, {len(mean['blocks'])} rounds"
             comparisons.append(c)
@@ -105,11 +105,11 @@ def of_results(benchmarks, base, head, env_names):
         for env_name in env_names:
             b_res, h_res = base.get(env_name), head.get(env_name)
             ref = h_res or b_res
-            env = release_name(ref.params if ref else {}, env_name)
+            release = release_or_env_name(ref.params if ref else {}, env_name)
             b_points, h_points = (asv_results.points(res, key, bench["params"]) for res in (b_res, h_res))
             for index, combo in asv_results.selected(benchmarks, key):
                 label = asv_results.label(bench["param_names"], combo)
-                c = Comparison(key, label, env, bench["type"], bench.get("unit") or "", None, None)
+                c = Comparison(key, label, release, bench["type"], bench.get("unit") or "", None, None)
                 c.base = b_points[index][1] if b_points else None
                 c.head = h_points[index][1] if h_points else None
                 head_state, base_state = asv_results.state(c.head), asv_results.state(c.base)

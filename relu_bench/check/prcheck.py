@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relu_bench import git
-from relu_bench.check.comparisons import Comparison, of_results, of_timings, release_name
+from relu_bench.check.comparisons import Comparison, of_results, of_timings, release_or_env_name
 from relu_bench.check.rule import BETTER, FAILED, FASTER, POOLED, RULE, SAME, SLOWER, VANISHED, WORSE, Rule, judge
 from relu_bench.config import load_asv_conf
 from relu_bench.errors import UserError
@@ -68,9 +68,9 @@ def judging_suite(output, commit):
     return suite / benchmark_dir
 
 
-def env_label(e):
+def release_of(e):
     """An asv Environment's release name, as the result rows show it."""
-    return release_name(e.requirements, e.name)
+    return release_or_env_name(e.requirements, e.name)
 
 
 def untimed(bench):
@@ -110,9 +110,9 @@ def run_paired(check):
             python = python_of(e)
             print(f"paired timing in {e.name}", flush=True)
             try:
-                found[env_label(e)] = time_trees(python, suite, both, check.bench, check.plan, check.user, environ)
+                found[release_of(e)] = time_trees(python, suite, both, check.bench, check.plan, check.user, environ)
             except (RuntimeError, OSError) as exc:
-                found[env_label(e)] = {"error": str(exc)}
+                found[release_of(e)] = {"error": str(exc)}
     return found
 
 
@@ -193,12 +193,12 @@ def run_processes(check):
                 arms, check.bench, check.rounds_plan, suite, lambda found: undecided(_summaries(found), check.rule), run
             )
             if broken_state(outcomes):
-                found[env_label(e)] = {"error": broken_state(outcomes)}
+                found[release_of(e)] = {"error": broken_state(outcomes)}
                 continue
-            found[env_label(e)] = _summaries(outcomes)
-            mean = pooled(found[env_label(e)])
+            found[release_of(e)] = _summaries(outcomes)
+            mean = pooled(found[release_of(e)])
             if mean:
-                found[env_label(e)][POOLED] = mean
+                found[release_of(e)][POOLED] = mean
     return found
 
 
@@ -218,11 +218,11 @@ def vanished_timings(expected, *results):
     """A VANISHED comparison for each expected time_ point that a timing (paired, across processes) never
     returned, per environment: the worker's outcome is all the check knows, so what is not there is lost."""
     missing = []
-    for env in sorted({env for found in results for env in found}):
-        outcomes = [found[env] for found in results if env in found and "error" not in found[env]]
+    for release in sorted({release for found in results for release in found}):
+        outcomes = [found[release] for found in results if release in found and "error" not in found[release]]
         for name, label in sorted(expected.items()):
             if any(name not in outcome for outcome in outcomes):
-                c = Comparison(name.split("(")[0], label, env, "time", "seconds", None, None, status=VANISHED)
+                c = Comparison(name.split("(")[0], label, release, "time", "seconds", None, None, status=VANISHED)
                 c.note = "selected by BASE's suite, but no timing came back"
                 missing.append(c)
     return missing
@@ -238,16 +238,16 @@ def family(c):
 COMPARED = {SAME, SLOWER, FASTER, WORSE, BETTER}
 
 
-def uncompared_families(comparisons, env_labels):
+def uncompared_families(comparisons, release_labels):
     """A FAILED comparison for each family of the PR set that has rows in the run but not one comparison
     of BASE with HEAD in an environment (all skipped, new or fixed): a run that compared nothing must not pass."""
     families = {family(c) for c in comparisons}
     failed = []
-    for env in env_labels:
+    for release in release_labels:
         for name in sorted(families):
-            rows = [c for c in comparisons if c.env == env and family(c) == name]
+            rows = [c for c in comparisons if c.env == release and family(c) == name]
             if not any(c.status in COMPARED | {FAILED, VANISHED} for c in rows):
-                c = Comparison(f"({name})", "", env, "", "", None, None, status=FAILED)
+                c = Comparison(f"({name})", "", release, "", "", None, None, status=FAILED)
                 c.note = f"no {name} compared in this environment ({len(rows)} rows, all skipped, new or fixed)"
                 failed.append(c)
     return failed

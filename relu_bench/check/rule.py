@@ -134,9 +134,9 @@ def judge(comparisons, rule=RULE):
 def _explained_means(comparisons):
     """A pooled mean that is slower where a timing of its environment is slower itself: that timing is the news,
     the mean only repeats it (noted, not a second row of blame)."""
-    slower_envs = {c.env for c in comparisons if c.kind == "time" and c.benchmark != POOLED and c.status == SLOWER}
+    slower_releases = {c.env for c in comparisons if c.kind == "time" and c.benchmark != POOLED and c.status == SLOWER}
     for c in comparisons:
-        if c.benchmark == POOLED and c.status == SLOWER and c.env in slower_envs:
+        if c.benchmark == POOLED and c.status == SLOWER and c.env in slower_releases:
             c.status = SAME
             c.note += "; slower, as the slower timings of this environment explain"
 

@@ -85,11 +85,11 @@ def question_of(args):
 
 def run(args):
     started = time.monotonic()
-    point = parse(args.point)
+    target = parse(args.point)
     question = question_of(args)
     if args.commits:
         release_python = functools.partial(releases.release_python, args.library, env_dir=env_dir(args))
-        record = bisect_commits.bisect(question, point, release_python, started)
+        record = bisect_commits.bisect(question, target, release_python, started)
         print(f"\n{record['sentence']}\n\n{bisect_record.table(record)}\n")
         for side in ("last", "first"):
             if record["commits"][side]:
@@ -100,7 +100,7 @@ def run(args):
         built = record["commits"]["built"]
         print(f"\nstored in {bisect_record.save(record)} ({record['seconds']:.0f} s, {built} builds)")
         return 0
-    record = releases.bisect(question, point, env_dir(args), started)
+    record = releases.bisect(question, target, env_dir(args), started)
     print(f"\n{record['sentence']}\n\n{bisect_record.table(record)}\n")
     for line in bisect_record.links(record):
         print(line)

@@ -28,7 +28,7 @@ from relu_impls.semantics import POINT_NAMES
 
 def identify(files, semantics):
     """{env name: Release}: from the requirements asv recorded, else from what the runner reported."""
-    releases, warnings = {}, []
+    release_of_env, warnings = {}, []
     for f in files:
         release = report_results.release_from(f.params)
         record = semantics.get(f.env_name)
@@ -37,11 +37,11 @@ def identify(files, semantics):
         if release is None:
             warnings.append(f"{f.env_name}: release unknown (run `relu-bench report collect --python ...` for it)")
             continue
-        if release in releases.values():
+        if release in release_of_env.values():
             warnings.append(f"{f.env_name}: a second environment of {release.label}; ignored")
             continue
-        releases[f.env_name] = release
-    return releases, warnings
+        release_of_env[f.env_name] = release
+    return release_of_env, warnings
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Run:
     mdir: Path
     files: list  # asv Results of the commit, one per environment
     commit: str
-    releases: dict  # env name -> Release
+    release_of_env: dict  # env name -> Release
     timings: list  # report_results.Measurement, floors included
     unjudged: dict  # env name -> points left out for want of an interval
     semantics: dict  # env name -> stored semantics record
@@ -64,9 +64,9 @@ def read_run(results_dir, machine=None, commit=None):
     files = report_results.result_files(mdir, commit)
     commit = files[0].commit_hash
     semantics_by_env = report_semantics.load(mdir, commit)
-    releases, warnings = identify(files, semantics_by_env)
-    timings, unjudged = report_results.timings(files, report_results.load_benchmarks(results_dir), releases)
-    return Run(mdir, files, commit, releases, timings, unjudged, semantics_by_env, warnings)
+    release_of_env, warnings = identify(files, semantics_by_env)
+    timings, unjudged = report_results.timings(files, report_results.load_benchmarks(results_dir), release_of_env)
+    return Run(mdir, files, commit, release_of_env, timings, unjudged, semantics_by_env, warnings)
 
 
 def blind_spots(timings, model):
@@ -86,22 +86,24 @@ def blind_spots(timings, model):
 def build(results_dir, out_dir, machine=None, commit=None):
     """Write the report; returns (out_dir, changes)."""
     run = read_run(results_dir, machine, commit)
-    mdir, files, commit, releases, timings = run.mdir, run.files, run.commit, run.releases, run.timings
+    mdir, files, commit, release_of_env, timings = run.mdir, run.files, run.commit, run.release_of_env, run.timings
     warnings, unjudged, semantics_by_env = run.warnings, run.unjudged, run.semantics
-    semantics = {releases[env]: rec for env, rec in semantics_by_env.items() if env in releases}
-    for release in releases.values():
+    semantics = {release_of_env[name]: rec for name, rec in semantics_by_env.items() if name in release_of_env}
+    for release in release_of_env.values():
         if release not in semantics:
             warnings.append(f"{release.label}: no semantics stored (run `relu-bench report collect` where its env is)")
         elif semantics[release]["commit_hash"] != commit:
             warnings.append(f"{release.label}: semantics measured at commit {semantics[release]['commit_hash'][:8]}")
     warnings += [
-        f"{releases[env].label}: {n} timings left out, without a confidence interval (single samples, e.g. "
+        f"{release_of_env[env_name].label}: {n} timings left out, without a confidence interval (single samples, e.g. "
         "`asv run --quick`: too few to judge a change by)"
-        for env, n in unjudged.items()
+        for env_name, n in unjudged.items()
     ]
     timed = {t.release for t in timings}
     warnings += [
-        f"{r.label}: no timings in its result file (failed or skipped)" for r in releases.values() if r not in timed
+        f"{r.label}: no timings in its result file (failed or skipped)"
+        for r in release_of_env.values()
+        if r not in timed
     ]
     floors = report_tables.Floors(timings)
     model = noise.load(results_dir, noise.host_of(mdir))
@@ -110,7 +112,7 @@ def build(results_dir, out_dir, machine=None, commit=None):
         bisect_record.load_all(),
     )
     date = max(f.date or 0 for f in files) / 1000
-    ordered = lineage(set(releases.values()))
+    ordered = lineage(set(release_of_env.values()))
     meta = {
         "summary": (
             f"Machine {mdir.name}, commit {commit[:8]} "

@@ -147,9 +147,9 @@ def _points(result, name):
     return out, unjudged
 
 
-def timings(files, benchmarks, releases):
+def timings(files, benchmarks, release_of_env):
     """(Measurement records from asv Results, {env name: points left out for want of a confidence interval});
-    `releases` maps env names to their Release."""
+    `release_of_env` maps env names to their Release."""
     found, unjudged = {}, {}
     names = dict(SOURCES, **{FLOOR_SOURCE: ("floor", {"linker": "c"})})
     missing = [name for name in names if name not in benchmarks]
@@ -158,7 +158,7 @@ def timings(files, benchmarks, releases):
             f"benchmarks.json lacks {', '.join(missing)}: relu_bench/report/results.py SOURCES needs updating"
         )
     for f in files:
-        release = releases.get(f.env_name)
+        release = release_of_env.get(f.env_name)
         if release is None:
             continue
         for name, (function, fixed) in names.items():

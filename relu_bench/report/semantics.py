@@ -92,12 +92,12 @@ def load(mdir, commit):
     for path in sorted((Path(mdir) / SUBDIR).glob(f"*{SUFFIX}")):
         try:
             record = json.loads(path.read_text())
-            env = record["env_name"]
+            env_name = record["env_name"]
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             # A release whose meaning cannot be read would turn "unknown" and the report go on without it.
             raise UserError(f"cannot read the semantics file {path} ({exc!r}); fix or move it") from None
-        old = chosen.get(env)
+        old = chosen.get(env_name)
         rank = (record.get("commit_hash") == commit, record.get("measured_at", 0))
         if old is None or rank > (old.get("commit_hash") == commit, old.get("measured_at", 0)):
-            chosen[env] = record
+            chosen[env_name] = record
     return chosen

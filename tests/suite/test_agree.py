@@ -128,5 +128,7 @@ def test_runs_of_two_commits_timing_the_same_code_are_an_a_a_pair(tmp_path):
 
 
 def test_a_commit_the_repository_lacks_times_no_known_code():
-    assert not git.same_trees("70e976fa44184af54909e965d6c06ab15863b1f4", "70e976fa", MEASURED_CODE)
+    missing = "0badc0de" * 5  # no such object: both "hold nothing" at every path
+    assert git.resolve(f"{missing}^{{commit}}") is None
+    assert not git.same_trees(missing, missing, MEASURED_CODE)
     assert git.same_trees("HEAD", "HEAD", MEASURED_CODE)

@@ -42,7 +42,7 @@ def test_bisect_of_a_benchmark_the_suite_lacks_is_refused_before_any_environment
     def no_environment(*_):
         raise AssertionError("an environment was built")
 
-    monkeypatch.setattr(releases.Environments, "prepare", no_environment)
+    monkeypatch.setattr(releases.ReleaseBuilds, "prepare", no_environment)
     monkeypatch.setattr(releases, "fetch", no_environment)
     with pytest.raises(SystemExit) as exit_:
         parse(bisect, ["bisect", "theano", "0.9.0", "1.0.4", "foo.bar(1)"])

@@ -8,8 +8,8 @@ from conftest import ROOT
 
 from relu_bench.bisection import releases
 from relu_bench.bisection.bisect_search import Skipped, bisect_cell
-from relu_bench.bisection.release_env import NoEnvironment, derive
-from relu_bench.bisection.release_index import Release, listing, numpy_cap
+from relu_bench.bisection.release_env import NoStack, derive
+from relu_bench.bisection.release_index import IndexRelease, listing, numpy_cap
 from relu_bench.envs.matrix import releases as matrix_releases
 
 FIXTURES = ROOT / "tests" / "suite" / "fixtures" / "pypi"
@@ -75,21 +75,21 @@ def test_releases_outside_the_matrix_get_a_stack_their_constraints_allow(library
 def test_the_newest_releases_numpy_cap_holds_for_every_release():
     # Aesara 2.9.4 came out after numpy 2.0 and declares numpy<2.0.0; pytensor's newest needs numpy>=2: no cap.
     assert (cap("aesara"), cap("pytensor")) == ("<2.0.0", "")
-    late = Release(
+    late = IndexRelease(
         "2.9.5", tuple(dict(f, upload_time_iso_8601="2025-01-01T00:00:00") for f in release("aesara", "2.9.4").files)
     )
     assert derive("aesara", late, (), TABLE, cap=cap("aesara"))["req"]["numpy"] == "1.26.4"
 
 
 def test_theano_before_0_8_gets_the_setuptools_its_2to3_build_needs():
-    old = Release("0.6.0", release("theano", "0.7.0").files)
+    old = IndexRelease("0.6.0", release("theano", "0.7.0").files)
     assert derive("theano", old, (), TABLE)["req"]["setuptools"] == "58.1.0"
 
 
 def test_a_release_no_stack_fits_says_which_constraints():
     files = tuple(dict(f, requires_python=">=3.14") for f in release("pytensor", "3.3.8").files)
-    with pytest.raises(NoEnvironment, match=r">=3\.14"):
-        derive("pytensor", Release("4.0.0", files), (), TABLE)
+    with pytest.raises(NoStack, match=r">=3\.14"):
+        derive("pytensor", IndexRelease("4.0.0", files), (), TABLE)
 
 
 def test_a_release_that_fails_to_install_is_skipped_by_name_and_the_bisection_goes_on(monkeypatch, capsys):
@@ -104,7 +104,7 @@ def test_a_release_that_fails_to_install_is_skipped_by_name_and_the_bisection_go
         return f"/envs/{version}/bin/python"
 
     monkeypatch.setattr(releases, "build", fake_build)
-    envs = releases.Environments("theano", listed, ROOT / ".asv" / "never", (), "")
+    envs = releases.ReleaseBuilds("theano", listed, ROOT / ".asv" / "never", (), "")
     value = {"0.9.0": "1", "1.0.3": "0", "1.0.4": "0"}
     result = bisect_cell(list(listed), lambda v: value[envs.prepare(v).split("/")[2]])
     assert result.neighbours == ("0.9.0", "1.0.3")
