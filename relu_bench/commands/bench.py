@@ -91,6 +91,21 @@ def history_commits(last, results_dir, env_names, repo=ROOT):
     return to_run, done, predating
 
 
+def run_arguments(hashfile, machine, env_names, regexes, rounds=None, skip_existing=False):
+    """asv run's arguments for the commits listed in `hashfile`, in every environment of `env_names`."""
+    # --skip-existing (the history): of a commit some release already ran, only what is missing.
+    cmd = ["run", f"HASHFILE:{hashfile}", "--show-stderr", *(["--skip-existing"] if skip_existing else [])]
+    # --interleave-rounds: round 1 of every release (and commit), then round 2, ... Without it asv times one
+    # environment to the end before the next, minutes apart, and two releases of one run drift apart, while the
+    # report compares them as sharing the run's drift.
+    cmd += ["--machine", machine, "--interleave-rounds"]
+    for name in env_names:
+        cmd += ["-E", name]
+    for regex in regexes:
+        cmd += ["--bench", regex]
+    return cmd + rounds_option(rounds)
+
+
 def run(args):
     table = releases()
     wanted = chosen_releases(args, table, args.profile)
@@ -130,14 +145,7 @@ def run(args):
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as hashfile:
         hashfile.write("\n".join(commits) + "\n")
         hashfile.flush()
-        # --skip-existing: of a commit some release already ran, only what is missing.
-        cmd = ["run", f"HASHFILE:{hashfile.name}", "--show-stderr", *(["--skip-existing"] if args.last else [])]
-        cmd += ["--machine", machine]
-        for release in runnable:
-            cmd += ["-E", names[release]]
-        for regex in regexes:
-            cmd += ["--bench", regex]
-        cmd += rounds_option(args.rounds)
+        cmd = run_arguments(hashfile.name, machine, [names[r] for r in runnable], regexes, args.rounds, args.last)
         # asv run exits 2 when any benchmark raised; the result files tell which, below.
         code = asv(*cmd, env=env, check=False)
 
