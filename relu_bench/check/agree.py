@@ -11,6 +11,7 @@ import math
 import statistics
 from dataclasses import dataclass, replace
 
+from relu_bench import git
 from relu_bench.report.changes import moved
 from relu_bench.report.noise import Pair, pair_logs
 
@@ -78,6 +79,16 @@ def caught(first, second, model, factor, form="run"):
 # What a timing depends on in a commit: two commits with the same of these time the same code (the history's own
 # A/A pairs: commits that changed only docs, workflows or the tools).
 MEASURED_CODE = ("relu_impls", "asv_bench/benchmarks", "asv.conf.json")
+
+
+def same_code(a, b):
+    """Do commits a and b time the same code? False where either is not in this repository."""
+    return git.same_trees(a, b, MEASURED_CODE)
+
+
+def pair_key(a, b):
+    """The noise model's key of a pair of runs of two commits that time the same code."""
+    return f"{a[:8]}..{b[:8]}"
 
 
 def repeats(commits, same):

@@ -3,8 +3,8 @@
 Two runs of the same commit and releases, stored under two asv machine names
 (`relu-bench bench --machine aa1`, then `relu-bench bench --machine aa2`, on one
 computer), compared point by point (two commits whose measured code, relu_impls/,
-the suite and asv.conf.json, is the same count as one): every time_ figure's ratio run 2 / run 1 in
-three forms: raw, ÷ the same run's copy floor, and ÷ the run's drift (the median
+the suite and asv.conf.json, is the same count as one): every time_ figure's ratio
+run 2 / run 1 in three forms: raw, ÷ the same run's copy floor, and ÷ the run's drift (the median
 ratio of all points), with the median and the worst |log ratio| of each, and the
 points that the change rules would call a change: the report's (drift taken out)
 and the history's (raw). The pair is judged by this computer's noise model
@@ -30,8 +30,18 @@ Exit status: 0 no rule flags a point, 1 some point is flagged, 2 nothing to comp
 import math
 from pathlib import Path
 
-from relu_bench import git
-from relu_bench.check.agree import MEASURED_CODE, RULE_FORMS, agreement, caught, figures, label, pair, repeats
+from relu_bench.check.agree import (
+    MEASURED_CODE,
+    RULE_FORMS,
+    agreement,
+    caught,
+    figures,
+    label,
+    pair,
+    pair_key,
+    repeats,
+    same_code,
+)
 from relu_bench.commands.common_args import add_command
 from relu_bench.config import asv_path
 from relu_bench.errors import UserError
@@ -73,13 +83,13 @@ def run(args):
 def _same_code(a, b):
     """The key of a pair of runs of two commits ("a..b", as the history's repeats): they are an A/A pair only where
     both commits hold the same measured code."""
-    if not git.same_trees(a, b, MEASURED_CODE):
+    if not same_code(a, b):
         raise UserError(
             f"the runs hold different commits ({a[:8]}, {b[:8]}) that do not hold the same measured code "
             f"({', '.join(MEASURED_CODE)}), or are not in this repository: not an A/A pair; name one commit "
             "with --commit"
         )
-    return f"{a[:8]}..{b[:8]}"
+    return pair_key(a, b)
 
 
 def _history(args):
@@ -87,7 +97,7 @@ def _history(args):
 
     dated = {r.commit_hash: r.date or 0 for r in iter_results_for_machine(str(args.results_dir), args.history)}
     commits = sorted(dated, key=dated.get)
-    found = repeats(commits, lambda a, b: git.same_trees(a, b, MEASURED_CODE))
+    found = repeats(commits, same_code)
     print(f"{args.history}: {len(commits)} commits with results, {len(found)} consecutive pairs timing the same code")
     if not found:
         return 2
@@ -95,7 +105,7 @@ def _history(args):
     for a, b in found:
         runs = [read_run(args.results_dir, args.history, c) for c in (a, b)]
         print()
-        codes.append(_judge(args, runs, [args.history, args.history], f"{a[:8]}..{b[:8]}"))
+        codes.append(_judge(args, runs, [args.history, args.history], pair_key(a, b)))
     return max(codes)
 
 

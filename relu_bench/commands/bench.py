@@ -145,7 +145,7 @@ def run(args):
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as hashfile:
         hashfile.write("\n".join(commits) + "\n")
         hashfile.flush()
-        cmd = run_arguments(hashfile.name, machine, [names[r] for r in runnable], regexes, args.rounds, args.last)
+        cmd = run_arguments(hashfile.name, machine, [names[r] for r in runnable], regexes, args.rounds, bool(args.last))
         # asv run exits 2 when any benchmark raised; the result files tell which, below.
         code = asv(*cmd, env=env, check=False)
 

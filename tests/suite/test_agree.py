@@ -8,7 +8,7 @@ import pytest
 from conftest import relu_bench
 
 from relu_bench import git
-from relu_bench.check.agree import MEASURED_CODE, agreement, caught, label, repeats
+from relu_bench.check.agree import MEASURED_CODE, agreement, caught, label, repeats, same_code
 from relu_bench.report.noise import DEFAULT_LIMIT, UNMEASURED, point_key
 from relu_bench.report.results import Measurement, Release
 
@@ -109,7 +109,7 @@ def _history_pairs(same):
     """Two consecutive commits of this repository whose measured code is (same=True) or is not the same."""
     commits = git.git("rev-list", "--max-count=200", "HEAD").split()
     for a, b in zip(commits[1:], commits):
-        if git.same_trees(a, b, MEASURED_CODE) == same:
+        if same_code(a, b) == same:
             return a, b
     pytest.skip("this clone's history has no such pair of commits")
 
@@ -117,12 +117,14 @@ def _history_pairs(same):
 def test_runs_of_two_commits_timing_the_same_code_are_an_a_a_pair(tmp_path):
     results = Path(shutil.copytree(FIXTURE, tmp_path / "results"))
     a, b = _history_pairs(same=True)
-    _as_commit(results, "one", a), _as_commit(results, "two", b)
+    _as_commit(results, "one", a)
+    _as_commit(results, "two", b)
     proc = relu_bench("agree", "one", "two", "--results-dir", results, "--store", capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert f"{a[:8]}..{b[:8]}" in proc.stdout
     a, b = _history_pairs(same=False)
-    _as_commit(results, "three", a), _as_commit(results, "four", b)
+    _as_commit(results, "three", a)
+    _as_commit(results, "four", b)
     proc = relu_bench("agree", "three", "four", "--results-dir", results, capture_output=True, text=True)
     assert proc.returncode == 2 and "not an A/A pair" in proc.stderr
 

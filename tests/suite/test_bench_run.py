@@ -13,12 +13,12 @@ def _parsed(cmd):
 
 
 def test_every_release_gets_its_rounds_in_turn_not_one_after_the_other():
-    args = _parsed(run_arguments("/tmp/h.txt", "m1", ENVS, ["^relu\\."], rounds=3))
+    args = _parsed(run_arguments("hashes.txt", "m1", ENVS, ["^relu\\."], rounds=3))
     assert args.interleave_rounds is True
     assert args.env_spec == ENVS and args.machine == "m1" and args.bench == ["^relu\\."]
     assert args.attribute == {"rounds": 3}
 
 
 def test_the_history_adds_only_what_is_missing():
-    assert _parsed(run_arguments("/tmp/h.txt", "m1", ENVS, [], skip_existing=True)).skip_existing
-    assert not _parsed(run_arguments("/tmp/h.txt", "m1", ENVS, [])).skip_existing
+    assert _parsed(run_arguments("hashes.txt", "m1", ENVS, [], skip_existing=True)).skip_existing
+    assert not _parsed(run_arguments("hashes.txt", "m1", ENVS, [])).skip_existing
